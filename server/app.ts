@@ -1,0 +1,170 @@
+import fs from "node:fs";
+import path from "node:path";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Kysely } from "kysely";
+import type { Config } from "./config.js";
+import type { Clock } from "./clock.js";
+import type { Database } from "./db/schema.js";
+import { AppError } from "./errors.js";
+import { MailQueue } from "./mail/mail-queue.js";
+import { createMailer, type Mailer } from "./mail/mailer.js";
+import { AccountsRepository } from "./modules/accounts/accounts.repository.js";
+import { accountsRoutes } from "./modules/accounts/accounts.routes.js";
+import { AccountsService } from "./modules/accounts/accounts.service.js";
+import { SessionsRepository } from "./modules/accounts/sessions.repository.js";
+import { SessionsService } from "./modules/accounts/sessions.service.js";
+import { AuditRepository } from "./modules/audit/audit.repository.js";
+import { RateLimitRepository } from "./modules/rate-limit/rate-limit.repository.js";
+import { registerConsoleGuard } from "./plugins/console-guard.js";
+import { registerErrorHandler } from "./plugins/errors.js";
+import { USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
+import { webDistDir } from "./paths.js";
+import { systemClock } from "./clock.js";
+
+export interface AppDependencies {
+  config: Config;
+  db: Kysely<Database>;
+  clock?: Clock;
+  mailer?: Mailer;
+  logger?: FastifyServerOptions["logger"];
+  /** Where the built console lives; tests without a build pass a missing folder. */
+  webDir?: string;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    mailQueue: MailQueue;
+  }
+}
+
+const HOUSEKEEPING_MS = 10 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
+export function loggerOptions(level: string): FastifyServerOptions["logger"] {
+  return {
+    level,
+    // Cookies and tokens never reach a log line.
+    redact: { paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'], censor: "[redacted]" },
+  };
+}
+
+/** Builds the whole server without listening: main.ts listens, tests inject. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config.logLevel),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    // Ids of our own, so a log line can be matched to a client's report.
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, from: config.mailFrom }, app.log);
+  const mailQueue = new MailQueue(db, clock, app.log);
+  app.decorate("mailQueue", mailQueue);
+  const rateLimits = new RateLimitRepository(db);
+  const sessionsRepository = new SessionsRepository(db);
+  const accountsRepository = new AccountsRepository(db);
+  const sessions = new SessionsService(sessionsRepository, clock);
+  const accounts = new AccountsService({
+    accounts: accountsRepository,
+    sessions,
+    rateLimits,
+    audit: new AuditRepository(db),
+    mailQueue,
+    mailer,
+    clock,
+    publicUrl: config.publicUrl,
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    strictTransportSecurity: config.isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await app.register(
+    async (consoleApi) => {
+      registerConsoleGuard(consoleApi, { publicUrl: config.publicUrl, isHttps: config.isHttps, sessions });
+      await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
+    },
+    { prefix: "/api/console" },
+  );
+
+  const userAgreement = config.userAgreementFile
+    ? fs.readFileSync(config.userAgreementFile, "utf8")
+    : USER_AGREEMENT_TEMPLATE;
+  app.get("/user-agreement", async (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)),
+  );
+  app.get("/healthz", async () => ({ ok: true }));
+
+  const webDir = deps.webDir ?? webDistDir;
+  const hasWeb = fs.existsSync(path.join(webDir, "index.html"));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const isPage = request.method === "GET" && !request.url.startsWith("/api/") && !path.extname(request.url.split("?")[0] ?? "");
+    if (isPage && hasWeb) {
+      // The single-page app owns every other page path.
+      return reply.header("cache-control", "no-cache").sendFile("index.html");
+    }
+    const notFound = new AppError("not_found");
+    return reply.status(notFound.status).send(notFound.toBody());
+  });
+
+  let housekeeping: NodeJS.Timeout | undefined;
+  app.addHook("onReady", async () => {
+    mailQueue.start();
+    const tidy = async () => {
+      const now = clock.now();
+      await sessionsRepository.deleteExpired(now);
+      await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
+      await rateLimits.deleteOlderThan(now - DAY_MS);
+    };
+    housekeeping = setInterval(() => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")), HOUSEKEEPING_MS);
+    housekeeping.unref();
+  });
+  app.addHook("onClose", async () => {
+    clearInterval(housekeeping);
+    await mailQueue.stop();
+    await mailer.close();
+  });
+  return app;
+}
+
+function userAgreementPage(body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>User agreement — Switchboard</title></head>
+<body><main>
+${body}
+</main></body>
+</html>
+`;
+}

@@ -1,0 +1,125 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Database, UserTable } from "../../db/schema.js";
+
+export type UserRow = Selectable<UserTable>;
+
+export interface NewUser {
+  id: string;
+  email: string;
+  passwordHash: string;
+  country: string;
+  language: string;
+  now: number;
+}
+
+export class EmailTakenError extends Error {}
+
+export class AccountsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createUser(user: NewUser): Promise<UserRow> {
+    const row: UserRow = {
+      id: user.id,
+      email: user.email,
+      password_hash: user.passwordHash,
+      country: user.country,
+      language: user.language,
+      created_at: user.now,
+      updated_at: user.now,
+    };
+    try {
+      await this.db.insertInto("user").values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+    return row;
+  }
+
+  findUserByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom("user").selectAll().where("email", "=", email).executeTakeFirst();
+  }
+
+  findUserById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom("user").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string | null, now: number): Promise<void> {
+    await this.db
+      .updateTable("user")
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where("id", "=", userId)
+      .execute();
+  }
+
+  async setLanguage(userId: string, language: string, now: number): Promise<void> {
+    await this.db.updateTable("user").set({ language, updated_at: now }).where("id", "=", userId).execute();
+  }
+
+  /** Stores a new temporary password and voids every earlier one: only the newest is valid. */
+  async replaceTemporaryPassword(entry: {
+    id: string;
+    userId: string;
+    passwordHash: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("temporary_password").where("user_id", "=", entry.userId).where("used_at", "is", null).execute();
+      await trx
+        .insertInto("temporary_password")
+        .values({
+          id: entry.id,
+          user_id: entry.userId,
+          password_hash: entry.passwordHash,
+          created_at: entry.now,
+          expires_at: entry.expiresAt,
+          used_at: null,
+        })
+        .execute();
+    });
+  }
+
+  findUsableTemporaryPassword(userId: string, now: number) {
+    return this.db
+      .selectFrom("temporary_password")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("created_at", "desc")
+      .executeTakeFirst();
+  }
+
+  findTemporaryPassword(id: string) {
+    return this.db.selectFrom("temporary_password").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /**
+   * Marks the temporary password used and retires the old password, in one
+   * transaction. Returns false when a concurrent login used it first.
+   */
+  async consumeTemporaryPassword(id: string, userId: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable("temporary_password")
+        .set({ used_at: now })
+        .where("id", "=", id)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await trx.updateTable("user").set({ password_hash: null, updated_at: now }).where("id", "=", userId).execute();
+      return true;
+    });
+  }
+
+  async deleteExpiredTemporaryPasswords(cutoff: number): Promise<void> {
+    await this.db.deleteFrom("temporary_password").where("expires_at", "<", cutoff).execute();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // PostgreSQL unique_violation, SQLite constraint errors from better-sqlite3.
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
