@@ -46,8 +46,13 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
 }
 
 /** Brings the schema up to date; throws when a migration fails. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: staticProvider });
+export async function migrateToLatest(db: Kysely<Database>, options: DbOptions = {}): Promise<void> {
+  // Named explicitly beside a search path: Kysely looks for its tables across all schemas otherwise.
+  const migrator = new Migrator({
+    db,
+    provider: staticProvider,
+    ...(options.searchPath ? { migrationTableSchema: options.searchPath } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { buildApp } from "../app.js";
+import { buildApp, loggerOptions } from "../app.js";
 import { loadConfig, type Config } from "../config.js";
 import { SmtpCapture } from "./smtp-capture.js";
 import { TestClock } from "./test-clock.js";
@@ -18,7 +18,7 @@ export interface TestApp {
 }
 
 /** The real app, in-process, on a fresh database, sending mail to a real SMTP server on loopback. */
-export async function buildTestApp(environment: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(environment: Record<string, string> = {}, options: { logLines?: string[] } = {}): Promise<TestApp> {
   const smtp = new SmtpCapture();
   const smtpUrl = await smtp.start();
   const database = await createTestDatabase();
@@ -31,7 +31,12 @@ export async function buildTestApp(environment: Record<string, string> = {}): Pr
     ...environment,
   });
   const clock = new TestClock();
-  const app = await buildApp({ config: { ...config, database: database.config }, db: database.db, clock, logger: false, webDir: "/nonexistent" });
+  const logLines = options.logLines;
+  // With logLines, every log line is kept (at the most verbose level) for tests that inspect them.
+  const logger = logLines
+    ? { ...(loggerOptions("trace") as object), stream: { write: (line: string) => void logLines.push(line) } }
+    : false;
+  const app = await buildApp({ config: { ...config, database: database.config }, db: database.db, clock, logger, webDir: "/nonexistent" });
   await app.ready();
   return {
     app,

@@ -27,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await sql`create schema ${sql.id(schema)}`.execute(admin);
   const config: DatabaseConfig = { dialect: "postgres", url: testPostgresUrl };
   const db = createDb(config, { searchPath: schema });
-  await migrateToLatest(db);
+  await migrateToLatest(db, { searchPath: schema });
   return {
     db,
     config,
