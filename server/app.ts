@@ -21,7 +21,7 @@ import { AuditRepository } from "./modules/audit/audit.repository.js";
 import { RateLimitRepository } from "./modules/rate-limit/rate-limit.repository.js";
 import { registerConsoleGuard } from "./plugins/console-guard.js";
 import { registerErrorHandler } from "./plugins/errors.js";
-import { USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
+import { USER_AGREEMENT_STYLES, USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
 import { webDistDir } from "./paths.js";
 import { systemClock } from "./clock.js";
 
@@ -121,6 +121,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.get("/user-agreement", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)),
   );
+  // A stylesheet of its own: the CSP allows no inline styles.
+  app.get("/user-agreement.css", async (_request, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(USER_AGREEMENT_STYLES),
+  );
   app.get("/healthz", async () => ({ ok: true }));
 
   const webDir = deps.webDir ?? webDistDir;
@@ -161,7 +165,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 function userAgreementPage(body: string): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>User agreement — Switchboard</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>User agreement — Switchboard</title><link rel="stylesheet" href="/user-agreement.css"></head>
 <body><main>
 ${body}
 </main></body>

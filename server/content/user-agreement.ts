@@ -21,3 +21,9 @@ export const USER_AGREEMENT_TEMPLATE = `<h1>User agreement</h1>
 <h2>6. Changes</h2>
 <p>The operator may change this agreement. Material changes are announced before they take effect; continuing to use the service afterwards means accepting them.</p>
 `;
+
+export const USER_AGREEMENT_STYLES = `body{margin:0;background:#f6f7f9;color:#1d2329;font:16px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+main{max-width:46rem;margin:2rem auto;padding:2rem 2.5rem;background:#fff;border:1px solid #dde1e6;border-radius:8px}
+h1{font-size:1.75rem;margin-top:0}h2{font-size:1.15rem;margin-top:1.75rem}
+@media (max-width:40rem){main{margin:0;border-radius:0;padding:1.25rem}}
+`;
