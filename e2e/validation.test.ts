@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, newConsoleContext } from "./fixtures/browser.js";
-import { startConsoleServer, type ConsoleServer } from "./fixtures/console-server.js";
+import { describe, expect, it } from "vitest";
+import { useConsoleAndBrowser } from "./fixtures/console-and-browser.js";
 import {
   expectConsole,
   fieldErrorBeside,
@@ -15,68 +13,53 @@ import { sequentialSteps } from "./fixtures/steps.js";
 
 /** What a person sees when a form refuses what they typed, and the attributes password managers rely on. */
 describe("form fields", () => {
-  let server: ConsoleServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  const env = useConsoleAndBrowser();
 
   /** The taken email, then its correction, then the signed-in Account tab. */
   const step = sequentialSteps();
   const goodPassword = "Kettle-Harbour-91";
 
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    browser = await launchBrowser();
-    context = await newConsoleContext(browser, server.url);
-    page = await context.newPage();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   async function openRegistration(): Promise<void> {
-    await page.goto("/register");
-    await page.getByRole("heading", { name: "Registration", exact: true }).waitFor();
+    await env.page.goto("/register");
+    await env.page.getByRole("heading", { name: "Registration", exact: true }).waitFor();
   }
 
   it("a repeat that differs from the password is reported beside Repeat password", async () => {
     await openRegistration();
-    await submitRegistration(page, { email: "mismatch@example.com", password: goodPassword, repeat: "Kettle-Harbour-19" });
+    await submitRegistration(env.page, { email: "mismatch@example.com", password: goodPassword, repeat: "Kettle-Harbour-19" });
 
-    const repeat = passwordField(page, "Repeat password");
+    const repeat = passwordField(env.page, "Repeat password");
     expect(await fieldErrorBeside(repeat)).toContain(t("en", "fieldErrors.passwords_do_not_match"));
-    expect(await isMarkedInvalid(passwordField(page, "Password")), "the password itself is fine").toBe(false);
-    expect(await isMarkedInvalid(page.getByLabel("Email", { exact: true }))).toBe(false);
-    expect(new URL(page.url()).pathname).toBe("/register");
+    expect(await isMarkedInvalid(passwordField(env.page, "Password")), "the password itself is fine").toBe(false);
+    expect(await isMarkedInvalid(env.page.getByLabel("Email", { exact: true }))).toBe(false);
+    expect(new URL(env.page.url()).pathname).toBe("/register");
   });
 
   it("a password shorter than 8 characters is reported beside Password", async () => {
     await openRegistration();
-    await submitRegistration(page, { email: "short@example.com", password: "Sh0rt!x" });
+    await submitRegistration(env.page, { email: "short@example.com", password: "Sh0rt!x" });
 
-    const error = await fieldErrorBeside(passwordField(page, "Password"));
+    const error = await fieldErrorBeside(passwordField(env.page, "Password"));
     expect(error).toContain("at least 8 characters");
     expect(error).toContain(t("en", "fieldErrors.password_too_short", { min: 8 }));
-    expect(new URL(page.url()).pathname).toBe("/register");
+    expect(new URL(env.page.url()).pathname).toBe("/register");
   });
 
   it("a common password is refused with the reason beside Password", async () => {
     await openRegistration();
-    await submitRegistration(page, { email: "common@example.com", password: "password123" });
+    await submitRegistration(env.page, { email: "common@example.com", password: "password123" });
 
-    const error = await fieldErrorBeside(passwordField(page, "Password"));
+    const error = await fieldErrorBeside(passwordField(env.page, "Password"));
     expect(error).toContain(t("en", "fieldErrors.password_common"));
-    expect(new URL(page.url()).pathname).toBe("/register");
+    expect(new URL(env.page.url()).pathname).toBe("/register");
   });
 
   step("an email that already has an account is reported beside Email", async () => {
     // A secondary fact, set up through the API: someone registered this email before.
     const taken = "taken@example.com";
-    const response = await fetch(`${server.url}/api/console/registration`, {
+    const response = await fetch(`${env.server.url}/api/console/registration`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: server.url },
+      headers: { "content-type": "application/json", origin: env.server.url },
       body: JSON.stringify({
         email: taken,
         password: "Lantern-Orchard-27",
@@ -89,41 +72,41 @@ describe("form fields", () => {
     expect(response.status).toBe(201);
 
     await openRegistration();
-    await submitRegistration(page, { email: taken, password: goodPassword });
+    await submitRegistration(env.page, { email: taken, password: goodPassword });
 
-    const error = await fieldErrorBeside(page.getByLabel("Email", { exact: true }));
+    const error = await fieldErrorBeside(env.page.getByLabel("Email", { exact: true }));
     expect(error).toContain(t("en", "fieldErrors.email_taken"));
-    expect(await isMarkedInvalid(passwordField(page, "Password"))).toBe(false);
-    expect(new URL(page.url()).pathname).toBe("/register");
+    expect(await isMarkedInvalid(passwordField(env.page, "Password"))).toBe(false);
+    expect(new URL(env.page.url()).pathname).toBe("/register");
   });
 
   step("once the fields are right the same form registers", async () => {
     // The form still holds what was typed; only the email needs changing.
-    await page.getByLabel("Email", { exact: true }).fill("fresh@example.com");
-    await page.getByRole("button", { name: "Register", exact: true }).click();
-    await expectConsole(page);
+    await env.page.getByLabel("Email", { exact: true }).fill("fresh@example.com");
+    await env.page.getByRole("button", { name: "Register", exact: true }).click();
+    await expectConsole(env.page);
   });
 
   step("the password fields carry the autocomplete tokens password managers rely on", async () => {
     // Signed in by the registration above: the Account tab's form.
-    await page.getByRole("link", { name: "Account", exact: true }).click();
-    await page.waitForURL((url) => url.pathname === "/console/account");
-    expect(await passwordField(page, "Current password").getAttribute("autocomplete")).toBe("current-password");
-    expect(await passwordField(page, "New password").getAttribute("autocomplete")).toBe("new-password");
-    expect(await passwordField(page, "Repeat new password").getAttribute("autocomplete")).toBe("new-password");
+    await env.page.getByRole("link", { name: "Account", exact: true }).click();
+    await env.page.waitForURL((url) => url.pathname === "/console/account");
+    expect(await passwordField(env.page, "Current password").getAttribute("autocomplete")).toBe("current-password");
+    expect(await passwordField(env.page, "New password").getAttribute("autocomplete")).toBe("new-password");
+    expect(await passwordField(env.page, "Repeat new password").getAttribute("autocomplete")).toBe("new-password");
 
-    await page.getByRole("button", { name: "Logout", exact: true }).click();
-    await page.waitForURL((url) => url.pathname === "/");
+    await env.page.getByRole("button", { name: "Logout", exact: true }).click();
+    await env.page.waitForURL((url) => url.pathname === "/");
 
-    await page.goto("/login");
-    await expectLoginForm(page);
-    expect(await page.getByLabel("Email", { exact: true }).getAttribute("autocomplete")).toBe("email");
-    expect(await passwordField(page, "Password").getAttribute("autocomplete")).toBe("current-password");
+    await env.page.goto("/login");
+    await expectLoginForm(env.page);
+    expect(await env.page.getByLabel("Email", { exact: true }).getAttribute("autocomplete")).toBe("email");
+    expect(await passwordField(env.page, "Password").getAttribute("autocomplete")).toBe("current-password");
 
     await openRegistration();
-    expect(await page.getByLabel("Email", { exact: true }).getAttribute("autocomplete")).toBe("email");
-    expect(await passwordField(page, "Password").getAttribute("autocomplete")).toBe("new-password");
-    expect(await passwordField(page, "Repeat password").getAttribute("autocomplete")).toBe("new-password");
+    expect(await env.page.getByLabel("Email", { exact: true }).getAttribute("autocomplete")).toBe("email");
+    expect(await passwordField(env.page, "Password").getAttribute("autocomplete")).toBe("new-password");
+    expect(await passwordField(env.page, "Repeat password").getAttribute("autocomplete")).toBe("new-password");
   });
 
   it("Show password reveals the typed password and Hide password masks it again", async () => {
@@ -132,20 +115,20 @@ describe("form fields", () => {
       ["/register", "Password"],
       ["/register", "Repeat password"],
     ] as const) {
-      await page.goto(path);
-      const field = passwordField(page, label);
+      await env.page.goto(path);
+      const field = passwordField(env.page, label);
       await field.fill("Visible-Secret-55");
       expect(await field.getAttribute("type")).toBe("password");
       // The toggle that belongs to this field says which input it controls.
-      const toggle = page.locator(`button[aria-controls="${await field.getAttribute("id")}"]`);
+      const toggle = env.page.locator(`button[aria-controls="${await field.getAttribute("id")}"]`);
 
-      await toggle.and(page.getByRole("button", { name: "Show password", exact: true })).click();
-      await field.and(page.locator('[type="text"]')).waitFor();
+      await toggle.and(env.page.getByRole("button", { name: "Show password", exact: true })).click();
+      await field.and(env.page.locator('[type="text"]')).waitFor();
       expect(await field.inputValue(), "revealing keeps what was typed").toBe("Visible-Secret-55");
 
-      await toggle.and(page.getByRole("button", { name: "Hide password", exact: true })).click();
-      await field.and(page.locator('[type="password"]')).waitFor();
-      await toggle.and(page.getByRole("button", { name: "Show password", exact: true })).waitFor();
+      await toggle.and(env.page.getByRole("button", { name: "Hide password", exact: true })).click();
+      await field.and(env.page.locator('[type="password"]')).waitFor();
+      await toggle.and(env.page.getByRole("button", { name: "Show password", exact: true })).waitFor();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ReactNode } from "react";
+import type { ReactNode, RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import type { ZodType } from "zod";
 import type { ErrorCode, FieldErrorCode } from "../../../shared/errors.js";
@@ -110,6 +110,79 @@ export function useForm<Field extends string>(fields: readonly Field[]) {
   );
 
   return { formRef, fieldErrors, formFailure, busy, submit, clearFieldError };
+}
+
+/**
+ * `useForm` that also holds the values; the keys of `initialValues` are the form's fields, and
+ * changing a field clears its error. Values extend `Record<string, unknown>` rather than
+ * `string | boolean` values, so that an initial `false` is typed boolean, not the literal.
+ */
+export function useFormValues<Values extends Record<string, unknown>>(initialValues: Values) {
+  type Field = keyof Values & string;
+  const [initial] = useState(initialValues);
+  const [fields] = useState(() => Object.keys(initialValues) as Field[]);
+  const form = useForm(fields);
+  const { fieldErrors, clearFieldError } = form;
+  const [values, setValues] = useState(initialValues);
+
+  function change<F extends Field>(field: F, value: Values[F]) {
+    setValues((previous) => ({ ...previous, [field]: value }));
+    clearFieldError(field);
+  }
+
+  /** Props of a field component bound to `field`: name, value, change handler and error. */
+  function fieldProps<F extends Field>(field: F) {
+    return {
+      name: field,
+      value: values[field],
+      onValueChange: (value: Values[F]) => change(field, value),
+      error: fieldErrors[field],
+    };
+  }
+
+  function checkboxProps<F extends Field>(field: F) {
+    return {
+      name: field,
+      checked: values[field],
+      onCheckedChange: (checked: Values[F]) => change(field, checked),
+      error: fieldErrors[field],
+    };
+  }
+
+  function resetValues() {
+    setValues(initial);
+  }
+
+  return { ...form, values, change, fieldProps, checkboxProps, resetValues };
+}
+
+interface FormProps {
+  form: { formRef: RefObject<HTMLFormElement | null>; formFailure: FormFailure | null; busy: boolean };
+  submitLabel: string;
+  onSubmit: () => void;
+  /** Shown above the form-level failure. */
+  intro?: ReactNode;
+  children: ReactNode;
+}
+
+/** A form of the app: the shared schema validates it, so the browser's own validation is off. */
+export function Form({ form: { formRef, formFailure, busy }, submitLabel, onSubmit, intro, children }: FormProps) {
+  return (
+    <form
+      ref={formRef}
+      className="form"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      {intro}
+      <FormAlert failure={formFailure} />
+      {children}
+      <SubmitButton busy={busy}>{submitLabel}</SubmitButton>
+    </form>
+  );
 }
 
 /** A form-level failure in the interface language, announced as it appears. */

@@ -2,6 +2,9 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation } from "react-router";
 import { useSession } from "../features/auth/session.js";
+import { LanguageSelect } from "./language-select.js";
+import { usePageTitle } from "./page-title.js";
+import { SiteHeader } from "./site-header.js";
 
 /** Header with the product name and, at the end of the line, "Sign in" or "Console". */
 export function PublicLayout({ children }: { children: ReactNode }) {
@@ -11,50 +14,49 @@ export function PublicLayout({ children }: { children: ReactNode }) {
 
   return (
     <div className="page">
-      <header className="site-header">
-        <div className="site-header-inner">
-          <Link to="/" className="brand">
-            <BrandMark />
-            {t("app.name")}
+      <SiteHeader>
+        {state.status === "signed-in" ? (
+          <Link to="/console/instances" className="button button-primary">
+            {t("home.console")}
           </Link>
-          {state.status === "signed-in" ? (
-            <Link to="/console/instances" className="button button-primary">
-              {t("home.console")}
-            </Link>
-          ) : state.status === "signed-out" && pathname !== "/login" ? (
-            <Link to="/login" className="button button-primary">
-              {t("home.signIn")}
-            </Link>
-          ) : null}
-        </div>
-      </header>
+        ) : state.status === "signed-out" && pathname !== "/login" ? (
+          <Link to="/login" className="button button-primary">
+            {t("home.signIn")}
+          </Link>
+        ) : null}
+      </SiteHeader>
       <main className="site-main">{children}</main>
     </div>
   );
 }
 
-export function BrandMark() {
-  return (
-    <svg className="brand-mark" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-      <rect x="2" y="2" width="20" height="20" rx="6" fill="currentColor" />
-      <path d="M7 9h10M7 15h10" stroke="#fff" strokeWidth="2" strokeLinecap="round" />
-      <circle cx="10" cy="9" r="2" fill="#fff" />
-      <circle cx="14" cy="15" r="2" fill="#fff" />
-    </svg>
-  );
+interface AuthPageProps {
+  /** The page's single h1, which also names the tab. */
+  title: string;
+  /** The line under the form that leads to another one, e.g. from Login to Registration. */
+  formSwitch: ReactNode;
+  children: ReactNode;
 }
 
 /**
- * A centred card holding one form, with the page's single h1. Sections here and elsewhere stay
- * unnamed: a region named after its heading would also be found by the fields' label lookups.
+ * A public page with one form in a centred card and the language selector at its foot. Sections
+ * here and elsewhere stay unnamed: a region named after its heading would also be found by the
+ * fields' label lookups.
  */
-export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
+export function AuthPage({ title, formSwitch, children }: AuthPageProps) {
+  usePageTitle(title);
   return (
-    <div className="auth-wrap">
-      <section className="card auth-card">
-        <h1>{title}</h1>
-        {children}
-      </section>
-    </div>
+    <PublicLayout>
+      <div className="auth-wrap">
+        <section className="card auth-card">
+          <h1>{title}</h1>
+          {children}
+          <p className="form-switch">{formSwitch}</p>
+          <div className="card-footer">
+            <LanguageSelect />
+          </div>
+        </section>
+      </div>
+    </PublicLayout>
   );
 }

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
+import { useNavigate } from "react-router";
 import type { AccountView } from "../../../../shared/accounts.schemas.js";
 import { onApiError } from "../../api/client.js";
 import { fetchSession } from "../../api/console.js";
@@ -83,7 +84,12 @@ export function useSession(): Session {
   return session;
 }
 
-/** Where a freshly signed-in person belongs. */
-export function consoleHome(account: AccountView): string {
-  return account.mustChangePassword ? "/console/account" : "/console/instances";
+/** After login or registration: signs the account in and opens where a freshly signed-in person belongs. */
+export function useEnterConsole(): (account: AccountView) => void {
+  const { signIn } = useSession();
+  const navigate = useNavigate();
+  return (account) => {
+    signIn(account);
+    navigate(account.mustChangePassword ? "/console/account" : "/console/instances", { replace: true });
+  };
 }

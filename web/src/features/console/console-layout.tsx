@@ -1,10 +1,10 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { logout } from "../../api/console.js";
 import { FormAlert, toFormFailure } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
-import { BrandMark } from "../../components/public-layout.js";
+import { SiteHeader } from "../../components/site-header.js";
 import { useSession } from "../auth/session.js";
 
 const ACCOUNT_PATH = "/console/account";
@@ -50,39 +50,36 @@ export function ConsoleLayout() {
 
   return (
     <div className="page">
-      <header className="site-header console-header">
-        <div className="site-header-inner">
-          <Link to="/" className="brand">
-            <BrandMark />
-            {t("app.name")}
-          </Link>
-          {!account.mustChangePassword && (
-            <nav className="tabs" aria-label={t("console.sections")}>
-              <NavLink to="/console/instances" className="tab">
-                {t("console.instances.tab")}
-              </NavLink>
-              <NavLink to={ACCOUNT_PATH} className="tab">
-                {t("account.tab")}
-              </NavLink>
-            </nav>
-          )}
-          <div className="header-account">
-            <span className="header-email">
-              <span className="visually-hidden">{t("console.signedInAs")} </span>
-              <bdi>{account.email}</bdi>
-            </span>
-            <button
-              type="button"
-              className="button button-secondary"
-              aria-disabled={loggingOut || undefined}
-              aria-busy={loggingOut || undefined}
-              onClick={() => void onLogout()}
-            >
-              {t("console.logout")}
-            </button>
-          </div>
+      <SiteHeader className="console-header">
+        {!account.mustChangePassword && (
+          <nav className="tabs" aria-label={t("console.sections")}>
+            <NavLink to="/console/instances" className="tab">
+              {t("console.instances.tab")}
+            </NavLink>
+            <NavLink to="/sandbox" className="tab">
+              {t("sandbox.tab")}
+            </NavLink>
+            <NavLink to={ACCOUNT_PATH} className="tab">
+              {t("account.tab")}
+            </NavLink>
+          </nav>
+        )}
+        <div className="header-account">
+          <span className="header-email">
+            <span className="visually-hidden">{t("console.signedInAs")} </span>
+            <bdi>{account.email}</bdi>
+          </span>
+          <button
+            type="button"
+            className="button button-secondary"
+            aria-disabled={loggingOut || undefined}
+            aria-busy={loggingOut || undefined}
+            onClick={() => void onLogout()}
+          >
+            {t("console.logout")}
+          </button>
         </div>
-      </header>
+      </SiteHeader>
       <main className="site-main console-main">
         <FormAlert failure={logoutFailure} />
         <Outlet />
