@@ -23,6 +23,19 @@ import { registerConsoleGuard } from "./plugins/console-guard.js";
 import { registerErrorHandler } from "./plugins/errors.js";
 import { USER_AGREEMENT_STYLES, USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
 import { webDistDir } from "./paths.js";
+import { InstancesRepository } from "./modules/instances/instances.repository.js";
+import { InstancesService } from "./modules/instances/instances.service.js";
+import { instancesRoutes } from "./modules/instances/instances.routes.js";
+import { JournalRepository } from "./modules/green-api/journal.repository.js";
+import { NotificationQueue } from "./modules/green-api/notifications.js";
+import { InstanceEvents } from "./modules/green-api/instance-events.js";
+import { MessageWriter } from "./modules/green-api/message-writer.js";
+import { SendQueue, SEND_QUEUE_TTL_MS } from "./modules/green-api/send-queue.js";
+import { greenApiRoutes } from "./modules/green-api/green-api.routes.js";
+import { SandboxRepository } from "./messenger/sandbox/sandbox.repository.js";
+import { SandboxNetwork } from "./messenger/sandbox/sandbox-network.js";
+import { sandboxRoutes } from "./messenger/sandbox/sandbox.routes.js";
+import { SecretBox, loadOrCreateSecretKey } from "./security/secret-box.js";
 import { systemClock } from "./clock.js";
 
 export interface AppDependencies {
@@ -38,15 +51,32 @@ export interface AppDependencies {
 declare module "fastify" {
   interface FastifyInstance {
     mailQueue: MailQueue;
+    /** Exposed for tests, which drive time by hand. */
+    sendQueue: SendQueue;
+    instanceEvents: InstanceEvents;
+    messageWriter: MessageWriter;
   }
 }
 
 const HOUSEKEEPING_MS = 10 * 60_000;
+const SETTLE_MS = 250;
 const DAY_MS = 24 * 60 * 60_000;
+
+/** The compatible API carries the token in its path; a log line never does. */
+export function redactApiToken(url: string): string {
+  return url.replace(/^(\/waInstance\d+\/[^/?]+\/)[^/?]+/i, "$1[redacted]");
+}
 
 export function loggerOptions(level: string): FastifyServerOptions["logger"] {
   return {
     level,
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: request.method,
+        url: redactApiToken(request.url),
+        remoteAddress: request.ip,
+      }),
+    },
     // Cookies and tokens never reach a log line.
     redact: { paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'], censor: "[redacted]" },
   };
@@ -107,13 +137,45 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     crossOriginEmbedderPolicy: false,
   });
 
+  const instanceRows = new InstancesRepository(db);
+  const journal = new JournalRepository(db);
+  const notifications = new NotificationQueue(db, instanceRows, clock);
+  const events = new InstanceEvents({ instances: instanceRows, journal, notifications, clock });
+  const sandbox = new SandboxRepository(db);
+  const network = new SandboxNetwork({ sandbox, instances: instanceRows, journal, events, clock, publicUrl: config.publicUrl });
+  events.attach(network);
+  const instances = new InstancesService({
+    instances: instanceRows,
+    events,
+    connector: network,
+    secretBox: new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile)),
+    clock,
+    publicUrl: config.publicUrl,
+  });
+  const writer = new MessageWriter(journal);
+  const sendQueue = new SendQueue({ journal, instances: instanceRows, events, connector: network, clock, log: app.log });
+  app.decorate("sendQueue", sendQueue);
+  app.decorate("instanceEvents", events);
+  app.decorate("messageWriter", writer);
+
   await app.register(
-    async (consoleApi) => {
-      registerConsoleGuard(consoleApi, { publicUrl: config.publicUrl, isHttps: config.isHttps, sessions });
-      await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
+    async (api) => {
+      registerConsoleGuard(api, { publicUrl: config.publicUrl, isHttps: config.isHttps, sessions });
+      await api.register(
+        async (consoleApi) => {
+          await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
+          await consoleApi.register(instancesRoutes, { instances });
+        },
+        { prefix: "/console" },
+      );
+      if (config.isSandboxEnabled) await api.register(sandboxRoutes, { prefix: "/sandbox", network, sandbox, clock });
     },
-    { prefix: "/api/console" },
+    { prefix: "/api" },
   );
+
+  await app.register(greenApiRoutes, {
+    services: { instances, instanceRows, events, journal, notifications, writer, connector: network, clock },
+  });
 
   const userAgreement = config.userAgreementFile
     ? fs.readFileSync(config.userAgreementFile, "utf8")
@@ -143,19 +205,29 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   let housekeeping: NodeJS.Timeout | undefined;
+  let settling: NodeJS.Timeout | undefined;
   app.addHook("onReady", async () => {
     mailQueue.start();
+    sendQueue.start();
+    settling = setInterval(() => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")), SETTLE_MS);
+    settling.unref();
     const tidy = async () => {
       const now = clock.now();
       await sessionsRepository.deleteExpired(now);
       await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
       await rateLimits.deleteOlderThan(now - DAY_MS);
+      // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
+      await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
+      await notifications.deleteOlderThan(now - DAY_MS);
     };
     housekeeping = setInterval(() => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")), HOUSEKEEPING_MS);
     housekeeping.unref();
   });
   app.addHook("onClose", async () => {
     clearInterval(housekeeping);
+    clearInterval(settling);
+    await sendQueue.stop();
+    await writer.drain();
     await mailQueue.stop();
     await mailer.close();
   });

@@ -30,6 +30,13 @@ const environmentSchema = z
     TRUST_PROXY: booleanText.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     USER_AGREEMENT_FILE: z.string().optional(),
+    SECRET_KEY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || /^[0-9a-fA-F]{64}$/.test(value), {
+        message: "must be 64 hexadecimal characters (32 bytes), e.g. from: openssl rand -hex 32",
+      }),
+    SANDBOX: booleanText.default(true),
   })
   .transform((env, ctx) => {
     const publicUrlText = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -72,6 +79,10 @@ const environmentSchema = z
       trustProxy: env.TRUST_PROXY,
       logLevel: env.LOG_LEVEL,
       userAgreementFile: env.USER_AGREEMENT_FILE ? path.resolve(env.USER_AGREEMENT_FILE) : undefined,
+      /** Encrypts instance tokens at rest; without it a key is generated into the data folder. */
+      secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, "hex") : undefined,
+      secretKeyFile: path.join(dataDir, "secret.key"),
+      isSandboxEnabled: env.SANDBOX,
     };
   });
 

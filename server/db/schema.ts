@@ -63,6 +63,87 @@ export interface MailJobTable {
   last_error: string | null;
 }
 
+export interface InstanceTable {
+  id_instance: number;
+  user_id: string;
+  name: string;
+  state: string;
+  /** The linked phone's chat id, "" when not linked. */
+  wid: string;
+  token_hash: string;
+  /** The token encrypted with the server's key: the console shows it again. */
+  token_sealed: string;
+  /** JSON of WritableSettings. */
+  settings: string;
+  last_receipt_id: number;
+  link_code: string | null;
+  link_code_expires_at: number | null;
+  pairing_code: string | null;
+  pairing_phone: string | null;
+  pairing_code_expires_at: number | null;
+  /** While "starting": when the instance returns to its settled state. */
+  state_settles_at: number | null;
+  /** The send queue's spacing: the earliest time of the next send. */
+  next_send_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InstanceStateEventTable {
+  id: string;
+  id_instance: number;
+  state: string;
+  phone: string;
+  occurred_at: number;
+}
+
+export interface MessageTable {
+  id: string;
+  id_instance: number;
+  id_message: string;
+  direction: "incoming" | "outgoing";
+  chat_id: string;
+  sender_id: string;
+  type_message: string;
+  /** JSON: the type's fields as the journal shows them (textMessage, location, contact…). */
+  content: string;
+  /** The API method that queued it (sendMessage…), for showMessagesQueue. */
+  send_method: string | null;
+  /** JSON of the request's fields, for showMessagesQueue. */
+  request: string | null;
+  /** queued | sent | delivered | read | noAccount | failed, or "" for incoming. */
+  status: string;
+  send_by_api: number;
+  is_read: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface NotificationTable {
+  id_instance: number;
+  receipt_id: number;
+  body: string;
+  created_at: number;
+}
+
+export interface SandboxPhoneTable {
+  number: string;
+  created_at: number;
+}
+
+export interface SandboxMessageTable {
+  id: string;
+  phone_number: string;
+  peer_number: string;
+  id_message: string;
+  from_me: number;
+  type_message: string;
+  text: string;
+  status: string | null;
+  is_read: number;
+  created_at: number;
+}
+
 export interface Database {
   user: UserTable;
   session: SessionTable;
@@ -70,4 +151,10 @@ export interface Database {
   rate_limit: RateLimitTable;
   audit_event: AuditEventTable;
   mail_job: MailJobTable;
+  instance: InstanceTable;
+  instance_state_event: InstanceStateEventTable;
+  message: MessageTable;
+  notification: NotificationTable;
+  sandbox_phone: SandboxPhoneTable;
+  sandbox_message: SandboxMessageTable;
 }

@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { findApiMethod } from "../../../shared/green-api-methods.js";
+import { forbidden, GreenApiError, notFound, tooManyRequests, unauthorized } from "./green-api.errors.js";
+import type { GreenApiServices, MethodHandler } from "./method-context.js";
+import { accountMethods } from "./methods/account.js";
+import { queueMethods } from "./methods/queues.js";
+import { journalMethods, receivingMethods } from "./methods/receiving.js";
+import { sendingMethods } from "./methods/sending.js";
+import { serviceMethods } from "./methods/service.js";
+import { PerSecondLimiter } from "./rate-limiter.js";
+
+const handlers: Record<string, MethodHandler> = {
+  ...accountMethods,
+  ...sendingMethods,
+  ...receivingMethods,
+  ...journalMethods,
+  ...queueMethods,
+  ...serviceMethods,
+};
+
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+  "access-control-allow-headers": "Content-Type, GA-Filename",
+  "access-control-max-age": "86400",
+};
+
+interface ApiParams {
+  idInstance: string;
+  method: string;
+  apiTokenInstance: string;
+  receiptId?: string;
+}
+
+function sendError(reply: FastifyReply, error: GreenApiError) {
+  return reply.status(error.status).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
+}
+
+/** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
+export async function greenApiRoutes(app: FastifyInstance, options: { services: GreenApiServices }): Promise<void> {
+  const { services } = options;
+  const limiter = new PerSecondLimiter(() => Date.now());
+
+  app.addHook("onRequest", async (_request, reply) => {
+    reply.headers(CORS_HEADERS);
+  });
+
+  // Errors here answer in GREEN-API's words, as text, never the console's JSON shape.
+  app.setErrorHandler((error: FastifyError | GreenApiError, request, reply) => {
+    if (error instanceof GreenApiError) return sendError(reply, error);
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, new GreenApiError(413, "Request Entity Too Large"));
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return sendError(reply, new GreenApiError(415, "Unsupported Media Type"));
+    if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+      return sendError(reply, new GreenApiError(400, error.message));
+    }
+    if (error.statusCode && error.statusCode < 500) return sendError(reply, new GreenApiError(error.statusCode, error.message));
+    request.log.error({ err: error }, "API method failed");
+    return sendError(reply, new GreenApiError(500, "Internal Server Error"));
+  });
+
+  const handle = async (request: FastifyRequest<{ Params: ApiParams }>, reply: FastifyReply) => {
+    if (request.method === "OPTIONS") return reply.status(204).send();
+    const { idInstance, method: methodName, apiTokenInstance, receiptId } = request.params;
+    const method = findApiMethod(methodName);
+    // A wrong verb is 404, as is an unknown method; only deleteNotification takes a fourth segment.
+    if (!method || method.verb !== request.method || (receiptId !== undefined) !== Boolean(method.takesReceiptId)) {
+      throw notFound();
+    }
+    if (!/^\d{1,15}$/.test(idInstance)) throw forbidden();
+    const instance = await services.instances.authenticate(Number(idInstance), apiTokenInstance);
+    if (instance === "unknown") throw forbidden();
+    if (instance === "bad-token") throw unauthorized();
+    if (!limiter.allow(`${idInstance}:${method.name}`, method.rps)) throw tooManyRequests();
+
+    const aborted = new AbortController();
+    request.raw.once("close", () => {
+      if (!reply.sent) aborted.abort();
+    });
+    const handler = handlers[method.name];
+    if (!handler) throw notFound();
+    const result = await handler(
+      {
+        instance,
+        body: request.body,
+        query: request.query as Record<string, string | undefined>,
+        receiptId,
+        signal: aborted.signal,
+      },
+      services,
+    );
+    // `null` must reach the client as the JSON literal: an empty notification queue.
+    return reply.type("application/json; charset=utf-8").send(JSON.stringify(result ?? null));
+  };
+
+  const methods = ["GET", "POST", "DELETE", "OPTIONS", "PUT", "PATCH"] as const;
+  // A 20,000-character message can take 80 KB of UTF-8: the API allows more than the console.
+  const bodyLimit = 1024 * 1024;
+  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance", bodyLimit, handler: handle });
+  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance/:receiptId", bodyLimit, handler: handle });
+}

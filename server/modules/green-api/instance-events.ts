@@ -1,0 +1,217 @@
+import type { Clock } from "../../clock.js";
+import type { ConnectorEvents, DeliveryStatus, MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
+import { createId } from "../../security/tokens.js";
+import type { InstanceRow, InstancesRepository } from "../instances/instances.repository.js";
+import type { JournalRepository, MessageRow } from "./journal.repository.js";
+import type { NotificationQueue } from "./notifications.js";
+import { readSettings } from "./settings.js";
+import { phoneOf } from "./ids.js";
+
+/** How long an instance stays "starting" after linking, a reboot or new settings. */
+export const STARTING_MS = 1_500;
+
+/** Statuses only move forward: a late "delivered" never undoes "read". */
+const STATUS_RANK: Record<string, number> = { queued: 0, pending: 0, sent: 1, delivered: 2, read: 3, noAccount: 4, failed: 4 };
+
+export function instanceData(instance: InstanceRow) {
+  return { idInstance: Number(instance.id_instance), wid: instance.wid, typeInstance: "whatsapp" };
+}
+
+/**
+ * Turns what happens to an instance into its state, its journal and its
+ * notifications, each notification gated by the instance's settings exactly as
+ * GREEN-API's flags gate them.
+ */
+export class InstanceEvents implements ConnectorEvents {
+  private connector: MessengerConnector | undefined;
+
+  constructor(
+    private readonly deps: {
+      instances: InstancesRepository;
+      journal: JournalRepository;
+      notifications: NotificationQueue;
+      clock: Clock;
+    },
+  ) {}
+
+  /** The connector reads events and events call the connector (auto-read): tie them after both exist. */
+  attach(connector: MessengerConnector): void {
+    this.connector = connector;
+  }
+
+  private async notify(instance: InstanceRow, typeWebhook: string, fields: Record<string, unknown>, timestamp = this.deps.clock.now()) {
+    await this.deps.notifications.push(Number(instance.id_instance), {
+      typeWebhook,
+      instanceData: instanceData(instance),
+      timestamp: Math.floor(timestamp / 1000),
+      ...fields,
+    });
+  }
+
+  private async load(idInstance: number): Promise<InstanceRow | undefined> {
+    return this.deps.instances.find(idInstance);
+  }
+
+  /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
+  async changeState(instance: InstanceRow, state: string, changes: { wid?: string; settlesAt?: number | null } = {}): Promise<InstanceRow> {
+    const now = this.deps.clock.now();
+    const wid = changes.wid ?? instance.wid;
+    const updated: InstanceRow = {
+      ...instance,
+      state,
+      wid,
+      state_settles_at: changes.settlesAt === undefined ? instance.state_settles_at : changes.settlesAt,
+      updated_at: now,
+    };
+    await this.deps.instances.update(Number(instance.id_instance), {
+      state,
+      wid,
+      state_settles_at: updated.state_settles_at,
+      updated_at: now,
+    });
+    if (state !== instance.state) {
+      await this.deps.instances.recordState(Number(instance.id_instance), state, phoneOf(wid), now);
+      if (readSettings(instance.settings).stateWebhook === "yes") {
+        await this.notify(updated, "stateInstanceChanged", { stateInstance: state });
+      }
+    }
+    return updated;
+  }
+
+  /** Reboot, new settings and linking pass through "starting". */
+  async restart(instance: InstanceRow, wid?: string): Promise<InstanceRow> {
+    return this.changeState(instance, "starting", {
+      ...(wid !== undefined ? { wid } : {}),
+      settlesAt: this.deps.clock.now() + STARTING_MS,
+    });
+  }
+
+  /** Ends every "starting" phase that is due: linked instances become authorized, others notAuthorized. */
+  async settle(): Promise<void> {
+    for (const instance of await this.deps.instances.listSettling(this.deps.clock.now())) {
+      await this.changeState(instance, instance.wid ? "authorized" : "notAuthorized", { settlesAt: null });
+    }
+  }
+
+  async linked(idInstance: number, wid: string): Promise<void> {
+    const instance = await this.load(idInstance);
+    if (!instance) return;
+    await this.deps.instances.update(idInstance, {
+      link_code: null,
+      link_code_expires_at: null,
+      pairing_code: null,
+      pairing_phone: null,
+      pairing_code_expires_at: null,
+    });
+    await this.restart(instance, wid);
+  }
+
+  async unlinked(idInstance: number): Promise<void> {
+    const instance = await this.load(idInstance);
+    if (instance) await this.changeState(instance, "notAuthorized", { wid: "", settlesAt: null });
+  }
+
+  async incomingMessage(idInstance: number, message: NetworkMessage): Promise<void> {
+    const instance = await this.load(idInstance);
+    if (!instance || instance.state !== "authorized") return;
+    const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "incoming", message, { status: "", sendByApi: false }));
+    if (!inserted) return;
+    const settings = readSettings(instance.settings);
+    if (settings.incomingWebhook === "yes") {
+      await this.notify(
+        instance,
+        "incomingMessageReceived",
+        {
+          idMessage: message.idMessage,
+          senderData: {
+            chatId: message.chatId,
+            chatName: message.senderName,
+            sender: message.senderId,
+            senderName: message.senderName,
+            senderContactName: "",
+          },
+          messageData: message.messageData,
+        },
+        message.timestamp,
+      );
+    }
+    if (settings.markIncomingMessagesReaded === "yes") {
+      await this.connector?.readChat(instance, message.chatId, message.idMessage);
+    }
+  }
+
+  async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
+    const instance = await this.load(idInstance);
+    if (!instance || instance.state !== "authorized") return;
+    const inserted = await this.deps.journal.insertOnce(
+      journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }),
+    );
+    if (inserted && readSettings(instance.settings).outgoingMessageWebhook === "yes") {
+      await this.notify(instance, "outgoingMessageReceived", ownMessageFields(instance, message), message.timestamp);
+    }
+  }
+
+  /** After the API's own message left: outgoingAPIMessageReceived, when enabled. */
+  async apiMessageSent(instance: InstanceRow, message: NetworkMessage): Promise<void> {
+    if (readSettings(instance.settings).outgoingAPIMessageWebhook === "yes") {
+      await this.notify(instance, "outgoingAPIMessageReceived", ownMessageFields(instance, message), message.timestamp);
+    }
+  }
+
+  async statusChanged(idInstance: number, idMessage: string, status: DeliveryStatus): Promise<void> {
+    const instance = await this.load(idInstance);
+    if (!instance) return;
+    const message = await this.deps.journal.findOutgoing(idInstance, idMessage);
+    if (!message || (STATUS_RANK[status] ?? 0) <= (STATUS_RANK[message.status] ?? 0)) return;
+    await this.deps.journal.setOutgoingStatus(idInstance, idMessage, status);
+    // noAccount and failed always reach the owner; the rest only with outgoingWebhook on.
+    const isAlwaysSent = status === "noAccount" || status === "failed";
+    if (isAlwaysSent || readSettings(instance.settings).outgoingWebhook === "yes") {
+      await this.notify(instance, "outgoingMessageStatus", {
+        chatId: message.chat_id,
+        idMessage,
+        status,
+        sendByApi: message.send_by_api === 1,
+      });
+    }
+  }
+}
+
+function ownMessageFields(instance: InstanceRow, message: NetworkMessage) {
+  return {
+    idMessage: message.idMessage,
+    senderData: {
+      chatId: message.chatId,
+      chatName: "",
+      sender: instance.wid,
+      senderName: "",
+      senderContactName: "",
+    },
+    messageData: message.messageData,
+  };
+}
+
+export function journalRow(
+  idInstance: number,
+  direction: "incoming" | "outgoing",
+  message: NetworkMessage,
+  options: { status: string; sendByApi: boolean; sendMethod?: string; request?: unknown },
+): MessageRow {
+  return {
+    id: createId(),
+    id_instance: idInstance,
+    id_message: message.idMessage,
+    direction,
+    chat_id: message.chatId,
+    sender_id: message.senderId,
+    type_message: message.typeMessage,
+    content: JSON.stringify({ journal: message.journal, messageData: message.messageData, senderName: message.senderName }),
+    send_method: options.sendMethod ?? null,
+    request: options.request === undefined ? null : JSON.stringify(options.request),
+    status: options.status,
+    send_by_api: options.sendByApi ? 1 : 0,
+    is_read: 0,
+    created_at: message.timestamp,
+    sent_at: null,
+  };
+}

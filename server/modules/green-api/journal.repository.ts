@@ -1,0 +1,209 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Database, MessageTable } from "../../db/schema.js";
+
+export type MessageRow = Selectable<MessageTable>;
+
+/** Stored content of a message: its journal fields and its notification messageData. */
+export interface MessageContent {
+  journal: Record<string, unknown>;
+  messageData: Record<string, unknown>;
+  senderName?: string;
+}
+
+/** SQLite caps bound variables per statement; 16 columns × 500 rows stays far below. */
+const INSERT_CHUNK = 500;
+
+/** The message table: the send queue (status "queued") and the journal of every chat. */
+export class JournalRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertMany(rows: MessageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await trx.insertInto("message").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+      }
+    });
+  }
+
+  /** Inserts unless this instance already has the message; a redelivery is then a no-op. */
+  async insertOnce(row: MessageRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto("message")
+      .values(row)
+      .onConflict((conflict) => conflict.columns(["id_instance", "id_message", "direction"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** The oldest queued message of each authorized instance whose spacing has elapsed. */
+  listDueSends(now: number, limit: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom("message")
+      .innerJoin("instance", "instance.id_instance", "message.id_instance")
+      .selectAll("message")
+      .where("message.status", "=", "queued")
+      .where("instance.state", "=", "authorized")
+      .where("instance.next_send_at", "<=", now)
+      .orderBy("message.created_at")
+      .orderBy("message.id")
+      .limit(limit)
+      .execute();
+  }
+
+  async setOutgoingStatus(idInstance: number, idMessage: string, status: string, sentAt?: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("message")
+      .set({ status, ...(sentAt !== undefined ? { sent_at: sentAt } : {}) })
+      .where("id_instance", "=", idInstance)
+      .where("id_message", "=", idMessage)
+      .where("direction", "=", "outgoing")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  findOutgoing(idInstance: number, idMessage: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .where("id_message", "=", idMessage)
+      .where("direction", "=", "outgoing")
+      .executeTakeFirst();
+  }
+
+  find(idInstance: number, chatId: string, idMessage: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .where("chat_id", "=", chatId)
+      .where("id_message", "=", idMessage)
+      .where("status", "!=", "queued")
+      .executeTakeFirst();
+  }
+
+  listChat(idInstance: number, chatId: string, count: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .where("chat_id", "=", chatId)
+      .where("status", "!=", "queued")
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(count)
+      .execute();
+  }
+
+  listSince(idInstance: number, direction: "incoming" | "outgoing", since: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .where("direction", "=", direction)
+      .where("status", "!=", "queued")
+      .where("created_at", ">=", since)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .execute();
+  }
+
+  listQueued(idInstance: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .where("status", "=", "queued")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+  }
+
+  async countQueued(idInstance: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("message")
+      .select((eb) => eb.fn.countAll().as("count"))
+      .where("id_instance", "=", idInstance)
+      .where("status", "=", "queued")
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async clearQueue(idInstance: number): Promise<void> {
+    await this.db.deleteFrom("message").where("id_instance", "=", idInstance).where("status", "=", "queued").execute();
+  }
+
+  async deleteQueuedOlderThan(cutoff: number): Promise<void> {
+    await this.db.deleteFrom("message").where("status", "=", "queued").where("created_at", "<", cutoff).execute();
+  }
+
+  /** Distinct chats of an instance, most recent first. */
+  async listChats(idInstance: number, count: number): Promise<Array<{ chatId: string; last: number }>> {
+    const rows = await this.db
+      .selectFrom("message")
+      .select(["chat_id", (eb) => eb.fn.max("created_at").as("last")])
+      .where("id_instance", "=", idInstance)
+      .where("status", "!=", "queued")
+      .groupBy("chat_id")
+      .orderBy("last", "desc")
+      .limit(count)
+      .execute();
+    return rows.map((row) => ({ chatId: row.chat_id, last: Number(row.last) }));
+  }
+
+  /** Marks unread incoming messages of a chat read; returns their ids. */
+  async markIncomingRead(idInstance: number, chatId: string, idMessage?: string): Promise<string[]> {
+    let query = this.db
+      .selectFrom("message")
+      .select("id_message")
+      .where("id_instance", "=", idInstance)
+      .where("chat_id", "=", chatId)
+      .where("direction", "=", "incoming")
+      .where("is_read", "=", 0);
+    if (idMessage) query = query.where("id_message", "=", idMessage);
+    const ids = (await query.execute()).map((row) => row.id_message);
+    if (ids.length > 0) {
+      await this.db
+        .updateTable("message")
+        .set({ is_read: 1 })
+        .where("id_instance", "=", idInstance)
+        .where("direction", "=", "incoming")
+        .where("id_message", "in", ids)
+        .execute();
+    }
+    return ids;
+  }
+}
+
+export function parseContent(row: MessageRow): MessageContent {
+  try {
+    return JSON.parse(row.content) as MessageContent;
+  } catch {
+    return { journal: {}, messageData: { typeMessage: row.type_message } };
+  }
+}
+
+/** A journal entry exactly as getChatHistory, getMessage and last*Messages answer it. */
+export function journalEntry(row: MessageRow): Record<string, unknown> {
+  const content = parseContent(row);
+  const common = {
+    type: row.direction,
+    idMessage: row.id_message,
+    timestamp: Math.floor(row.created_at / 1000),
+    typeMessage: row.type_message,
+    chatId: row.chat_id,
+    ...content.journal,
+  };
+  const flags = { deletedMessageId: "", editedMessageId: "", isEdited: false, isDeleted: false };
+  if (row.direction === "outgoing") {
+    return { ...common, statusMessage: row.status, sendByApi: row.send_by_api === 1, ...flags };
+  }
+  return {
+    ...common,
+    senderId: row.sender_id,
+    senderName: content.senderName ?? "",
+    senderContactName: "",
+    ...flags,
+  };
+}

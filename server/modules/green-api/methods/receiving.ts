@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { badRequest, parseOrThrow } from "../green-api.errors.js";
+import { journalEntry as journalEntryOf } from "../journal.repository.js";
+import type { MethodHandler } from "../method-context.js";
+
+const receiveQuery = z.object({ receiveTimeout: z.coerce.number().int().min(5).max(60).default(5) });
+const minutesQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60 * 24 * 30).default(1440) });
+const chatBody = z.strictObject({
+  chatId: z.string().min(1),
+  count: z.number().int().min(1).max(1000).default(100),
+});
+const messageBody = z.strictObject({ chatId: z.string().min(1), idMessage: z.string().min(1).max(64) });
+
+/** deleteNotification's receiptId: digits only. */
+const RECEIPT_ID = /^\d{1,15}$/;
+
+export const receivingMethods: Record<string, MethodHandler> = {
+  receiveNotification: async ({ instance, query, signal }, { notifications }) => {
+    const { receiveTimeout } = parseOrThrow(receiveQuery, query);
+    const notification = await notifications.receive(Number(instance.id_instance), receiveTimeout * 1000, signal);
+    return notification ? { receiptId: notification.receiptId, body: notification.body } : null;
+  },
+
+  deleteNotification: async ({ instance, receiptId }, { notifications }) => {
+    if (receiptId === undefined || !RECEIPT_ID.test(receiptId)) throw badRequest("Parameter receiptId must be a Number");
+    return { result: await notifications.delete(Number(instance.id_instance), Number(receiptId)) };
+  },
+};
+
+export const journalMethods: Record<string, MethodHandler> = {
+  getChatHistory: async ({ instance, body }, { journal }) => {
+    const { chatId, count } = parseOrThrow(chatBody, body);
+    return (await journal.listChat(Number(instance.id_instance), chatId, count)).map(journalEntryOf);
+  },
+
+  getMessage: async ({ instance, body }, { journal }) => {
+    const { chatId, idMessage } = parseOrThrow(messageBody, body);
+    const found = await journal.find(Number(instance.id_instance), chatId, idMessage);
+    if (!found) throw badRequest("message not found");
+    return journalEntryOf(found);
+  },
+
+  lastIncomingMessages: async ({ instance, query }, { journal, clock }) => {
+    const { minutes } = parseOrThrow(minutesQuery, query);
+    return (await journal.listSince(Number(instance.id_instance), "incoming", clock.now() - minutes * 60_000)).map(journalEntryOf);
+  },
+
+  lastOutgoingMessages: async ({ instance, query }, { journal, clock }) => {
+    const { minutes } = parseOrThrow(minutesQuery, query);
+    return (await journal.listSince(Number(instance.id_instance), "outgoing", clock.now() - minutes * 60_000)).map(journalEntryOf);
+  },
+};

@@ -1,0 +1,223 @@
+import { z } from "zod";
+import { createId } from "../../../security/tokens.js";
+import { parseOrThrow } from "../green-api.errors.js";
+import { createApiMessageId } from "../ids.js";
+import { parseContent, type MessageContent, type MessageRow } from "../journal.repository.js";
+import type { GreenApiServices, MethodCall, MethodHandler } from "../method-context.js";
+
+export const CHAT_ID_FORMAT = "'chatId' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'";
+const chatId = (field = "chatId") =>
+  z.string().min(1).regex(/^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/, field === "chatId" ? CHAT_ID_FORMAT : `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`);
+const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
+
+const sendMessageBody = z.strictObject({
+  chatId: chatId(),
+  message: z.string().min(1).max(20_000),
+  quotedMessageId: messageId.optional(),
+  linkPreview: z.boolean().optional(),
+  typePreview: z.enum(["large", "small"]).optional(),
+  customPreview: z.record(z.string(), z.unknown()).optional(),
+  typingTime: z.number().int().min(1000).max(20_000).optional(),
+});
+
+const sendLocationBody = z.strictObject({
+  chatId: chatId(),
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  nameLocation: z.string().max(1000).optional(),
+  address: z.string().max(1000).optional(),
+  quotedMessageId: messageId.optional(),
+});
+
+const sendContactBody = z.strictObject({
+  chatId: chatId(),
+  contact: z
+    .strictObject({
+      phoneContact: z.number().int().positive(),
+      firstName: z.string().max(256).optional(),
+      middleName: z.string().max(256).optional(),
+      lastName: z.string().max(256).optional(),
+      company: z.string().max(256).optional(),
+    })
+    .refine((contact) => [contact.firstName, contact.middleName, contact.lastName, contact.company].some(Boolean), {
+      message: "'contact' must contain at least one of [firstName, middleName, lastName, company]",
+    }),
+  quotedMessageId: messageId.optional(),
+});
+
+const sendPollBody = z.strictObject({
+  chatId: chatId(),
+  message: z.string().min(1).max(255),
+  options: z
+    .array(z.strictObject({ optionName: z.string().min(1).max(100) }))
+    .min(2)
+    .max(12)
+    .refine((options) => new Set(options.map((option) => option.optionName)).size === options.length, {
+      message: "'options' must contain unique values",
+    }),
+  multipleAnswers: z.boolean().optional(),
+  quotedMessageId: messageId.optional(),
+});
+
+const forwardMessagesBody = z.strictObject({
+  chatId: chatId(),
+  chatIdFrom: chatId("chatIdFrom"),
+  messages: z.array(z.string().min(1).max(64)).min(1).max(100),
+  typingTime: z.number().int().min(1000).max(20_000).optional(),
+});
+
+/** Queues one message and answers once it is durably stored. */
+async function enqueue(
+  call: MethodCall,
+  services: GreenApiServices,
+  method: string,
+  target: string,
+  typeMessage: string,
+  content: MessageContent,
+  request: unknown,
+): Promise<string> {
+  const idMessage = createApiMessageId();
+  const row: MessageRow = {
+    id: createId(),
+    id_instance: Number(call.instance.id_instance),
+    id_message: idMessage,
+    direction: "outgoing",
+    chat_id: target,
+    sender_id: call.instance.wid,
+    type_message: typeMessage,
+    content: JSON.stringify(content),
+    send_method: method,
+    request: JSON.stringify(request),
+    status: "queued",
+    send_by_api: 1,
+    is_read: 0,
+    created_at: services.clock.now(),
+    sent_at: null,
+  };
+  await services.writer.write(row);
+  return idMessage;
+}
+
+/** The quoted message, as receivers see it, when the journal knows it. */
+async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
+  if (!quotedMessageId) return {};
+  const original = await services.journal.find(Number(call.instance.id_instance), chat, quotedMessageId);
+  if (!original) return {};
+  const content = parseContent(original);
+  const quotedMessage = {
+    stanzaId: quotedMessageId,
+    participant: original.direction === "incoming" ? original.sender_id : call.instance.wid,
+    typeMessage: original.type_message,
+    ...content.journal,
+  };
+  return { quotedMessage };
+}
+
+export const sendingMethods: Record<string, MethodHandler> = {
+  sendMessage: async (call, services) => {
+    const body = parseOrThrow(sendMessageBody, call.body);
+    const quote = await quoted(call, services, body.chatId, body.quotedMessageId);
+    const idMessage = await enqueue(
+      call,
+      services,
+      "sendMessage",
+      body.chatId,
+      "textMessage",
+      {
+        journal: { textMessage: body.message, ...quote },
+        messageData: { typeMessage: "textMessage", textMessageData: { textMessage: body.message }, ...quote },
+      },
+      body,
+    );
+    return { idMessage };
+  },
+
+  sendLocation: async (call, services) => {
+    const body = parseOrThrow(sendLocationBody, call.body);
+    const location = {
+      nameLocation: body.nameLocation ?? "",
+      address: body.address ?? "",
+      latitude: body.latitude,
+      longitude: body.longitude,
+      jpegThumbnail: "",
+    };
+    const idMessage = await enqueue(
+      call,
+      services,
+      "sendLocation",
+      body.chatId,
+      "locationMessage",
+      { journal: { location }, messageData: { typeMessage: "locationMessage", locationMessageData: location } },
+      body,
+    );
+    return { idMessage };
+  },
+
+  sendContact: async (call, services) => {
+    const body = parseOrThrow(sendContactBody, call.body);
+    const { phoneContact, firstName = "", middleName = "", lastName = "", company = "" } = body.contact;
+    const displayName = [firstName, middleName, lastName].filter(Boolean).join(" ") || company;
+    const vcard = [
+      "BEGIN:VCARD",
+      "VERSION:3.0",
+      `N:${lastName};${firstName};${middleName};;`,
+      `FN:${displayName}`,
+      ...(company ? [`ORG:${company};`] : []),
+      `TEL;type=CELL;type=VOICE;waid=${phoneContact}:+${phoneContact}`,
+      "END:VCARD",
+    ].join("\n");
+    const contact = { displayName, vcard };
+    const idMessage = await enqueue(
+      call,
+      services,
+      "sendContact",
+      body.chatId,
+      "contactMessage",
+      { journal: { contact }, messageData: { typeMessage: "contactMessage", contactMessageData: contact } },
+      body,
+    );
+    return { idMessage };
+  },
+
+  sendPoll: async (call, services) => {
+    const body = parseOrThrow(sendPollBody, call.body);
+    const poll = { name: body.message, options: body.options, multipleAnswers: body.multipleAnswers ?? false };
+    const idMessage = await enqueue(
+      call,
+      services,
+      "sendPoll",
+      body.chatId,
+      "pollMessage",
+      { journal: { pollMessageData: poll }, messageData: { typeMessage: "pollMessage", pollMessageData: poll } },
+      body,
+    );
+    return { idMessage };
+  },
+
+  forwardMessages: async (call, services) => {
+    const body = parseOrThrow(forwardMessagesBody, call.body);
+    const messages: string[] = [];
+    for (const original of body.messages) {
+      const found = await services.journal.find(Number(call.instance.id_instance), body.chatIdFrom, original);
+      if (!found) {
+        // As GREEN-API: an unknown id still gets an id back, but nothing is delivered.
+        messages.push(createApiMessageId());
+        continue;
+      }
+      const content = parseContent(found);
+      const forwarded = { forwardingScore: 1, isForwarded: true };
+      messages.push(
+        await enqueue(
+          call,
+          services,
+          "ForwardMessages",
+          body.chatId,
+          found.type_message,
+          { journal: { ...content.journal, ...forwarded }, messageData: { ...content.messageData, ...forwarded } },
+          body,
+        ),
+      );
+    }
+    return { messages };
+  },
+};

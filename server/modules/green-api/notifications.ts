@@ -1,0 +1,111 @@
+import { EventEmitter } from "node:events";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema.js";
+import type { Clock } from "../../clock.js";
+import type { InstancesRepository } from "../instances/instances.repository.js";
+
+/** Another node may add a notification: a waiting poll also looks at the database this often. */
+const RECHECK_MS = 1_000;
+
+export interface Notification {
+  receiptId: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The durable notification queue of each instance: FIFO by receiptId, the head
+ * is answered until it is deleted, long polls wake as soon as something arrives.
+ */
+export class NotificationQueue {
+  private readonly arrivals = new EventEmitter();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly instances: InstancesRepository,
+    private readonly clock: Clock,
+  ) {
+    this.arrivals.setMaxListeners(0);
+  }
+
+  async push(idInstance: number, body: Record<string, unknown>): Promise<number> {
+    const receiptId = await this.instances.nextReceiptId(idInstance);
+    await this.db
+      .insertInto("notification")
+      .values({ id_instance: idInstance, receipt_id: receiptId, body: JSON.stringify(body), created_at: this.clock.now() })
+      .execute();
+    this.arrivals.emit(String(idInstance));
+    return receiptId;
+  }
+
+  async head(idInstance: number): Promise<Notification | undefined> {
+    const row = await this.db
+      .selectFrom("notification")
+      .select(["receipt_id", "body"])
+      .where("id_instance", "=", idInstance)
+      .orderBy("receipt_id")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { receiptId: Number(row.receipt_id), body: JSON.parse(row.body) as Record<string, unknown> } : undefined;
+  }
+
+  /** The head, waiting up to timeoutMs for one to arrive; undefined when none came. */
+  async receive(idInstance: number, timeoutMs: number, signal?: AbortSignal): Promise<Notification | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const head = await this.head(idInstance);
+      if (head) return head;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal?.aborted) return undefined;
+      await this.waitForArrival(idInstance, Math.min(remaining, RECHECK_MS), signal);
+    }
+  }
+
+  private waitForArrival(idInstance: number, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const key = String(idInstance);
+      const done = () => {
+        clearTimeout(timer);
+        this.arrivals.off(key, done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.arrivals.once(key, done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async delete(idInstance: number, receiptId: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("notification")
+      .where("id_instance", "=", idInstance)
+      .where("receipt_id", "=", receiptId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async count(idInstance: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("notification")
+      .select((eb) => eb.fn.countAll().as("count"))
+      .where("id_instance", "=", idInstance)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  private readonly lastCleared = new Map<number, number>();
+
+  /** Empties the queue unless it was emptied less than everyMs ago; returns the wait left (0 = cleared). */
+  async clearAtMostEvery(idInstance: number, everyMs: number): Promise<number> {
+    const now = this.clock.now();
+    const last = this.lastCleared.get(idInstance);
+    if (last !== undefined && now - last < everyMs) return last + everyMs - now;
+    this.lastCleared.set(idInstance, now);
+    await this.db.deleteFrom("notification").where("id_instance", "=", idInstance).execute();
+    return 0;
+  }
+
+  async deleteOlderThan(cutoff: number): Promise<void> {
+    await this.db.deleteFrom("notification").where("created_at", "<", cutoff).execute();
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { Clock } from "../../clock.js";
+import type { MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
+import type { InstancesRepository } from "../instances/instances.repository.js";
+import type { InstanceEvents } from "./instance-events.js";
+import { parseContent, type JournalRepository, type MessageRow } from "./journal.repository.js";
+import { readSettings } from "./settings.js";
+import { MIN_SEND_DELAY_MS } from "../../../shared/green-api.js";
+
+const TICK_MS = 100;
+const PROGRESSION = ["sent", "delivered", "read"] as const;
+const BATCH = 200;
+/** Queued messages live 24 hours, as GREEN-API's. */
+export const SEND_QUEUE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Drains each instance's send queue in order, one message per
+ * delaySendMessagesMilliseconds, while the instance is authorized. Claiming a
+ * send moves the instance's next_send_at with a conditional update, so that
+ * two nodes never send the same instance's messages at once.
+ */
+export class SendQueue {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: {
+      journal: JournalRepository;
+      instances: InstancesRepository;
+      events: InstanceEvents;
+      connector: MessengerConnector;
+      clock: Clock;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce()
+        .then(() => undefined)
+        .catch((error: unknown) => this.deps.log.error({ err: error }, "send queue failed"))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Sends what is due now; returns how many messages left. Tests call it directly. */
+  async runOnce(): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.journal.listDueSends(now, BATCH);
+    const firstPerInstance = new Map<number, MessageRow>();
+    for (const row of due) if (!firstPerInstance.has(Number(row.id_instance))) firstPerInstance.set(Number(row.id_instance), row);
+    let sent = 0;
+    for (const [idInstance, row] of firstPerInstance) {
+      if (await this.sendOne(idInstance, row, now)) sent++;
+    }
+    return sent;
+  }
+
+  private async sendOne(idInstance: number, row: MessageRow, now: number): Promise<boolean> {
+    const instance = await this.deps.instances.find(idInstance);
+    if (!instance || instance.state !== "authorized" || instance.next_send_at > now) return false;
+    const delay = Math.max(MIN_SEND_DELAY_MS, readSettings(instance.settings).delaySendMessagesMilliseconds);
+    const claimed = await this.deps.instances.updateIfState(idInstance, "authorized", { next_send_at: now + delay });
+    if (!claimed) return false;
+    const content = parseContent(row);
+    const message: NetworkMessage = {
+      idMessage: row.id_message,
+      chatId: row.chat_id,
+      senderId: instance.wid,
+      senderName: "",
+      typeMessage: row.type_message,
+      journal: content.journal,
+      messageData: content.messageData,
+      timestamp: now,
+    };
+    // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice.
+    await this.deps.journal.setOutgoingStatus(idInstance, row.id_message, "pending", now);
+    const reached = await this.deps.connector.send(instance, message);
+    if (reached === "noAccount" || reached === "failed") {
+      await this.deps.events.statusChanged(idInstance, row.id_message, reached);
+      return true;
+    }
+    await this.deps.events.apiMessageSent(instance, message);
+    // Owners see every step: sent, then delivered, then read.
+    for (const status of PROGRESSION.slice(0, PROGRESSION.indexOf(reached) + 1)) {
+      await this.deps.events.statusChanged(idInstance, row.id_message, status);
+    }
+    return true;
+  }
+}
