@@ -55,6 +55,8 @@ declare module "fastify" {
     sendQueue: SendQueue;
     instanceEvents: InstanceEvents;
     messageWriter: MessageWriter;
+    /** Drops what has outlived its retention; runs every 10 minutes. */
+    housekeeping: () => Promise<void>;
   }
 }
 
@@ -175,6 +177,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(greenApiRoutes, {
     services: { instances, instanceRows, events, journal, notifications, writer, connector: network, clock },
+    hasRateLimits: config.hasApiRateLimits,
   });
 
   const userAgreement = config.userAgreementFile
@@ -204,6 +207,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return reply.status(notFound.status).send(notFound.toBody());
   });
 
+  const tidy = async () => {
+    const now = clock.now();
+    await sessionsRepository.deleteExpired(now);
+    await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
+    await rateLimits.deleteOlderThan(now - DAY_MS);
+    // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
+    await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
+    await notifications.deleteOlderThan(now - DAY_MS);
+  };
+  app.decorate("housekeeping", tidy);
   let housekeeping: NodeJS.Timeout | undefined;
   let settling: NodeJS.Timeout | undefined;
   app.addHook("onReady", async () => {
@@ -211,15 +224,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sendQueue.start();
     settling = setInterval(() => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")), SETTLE_MS);
     settling.unref();
-    const tidy = async () => {
-      const now = clock.now();
-      await sessionsRepository.deleteExpired(now);
-      await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
-      await rateLimits.deleteOlderThan(now - DAY_MS);
-      // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
-      await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
-      await notifications.deleteOlderThan(now - DAY_MS);
-    };
     housekeeping = setInterval(() => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")), HOUSEKEEPING_MS);
     housekeeping.unref();
   });

@@ -37,6 +37,7 @@ const environmentSchema = z
         message: "must be 64 hexadecimal characters (32 bytes), e.g. from: openssl rand -hex 32",
       }),
     SANDBOX: booleanText.default(true),
+    API_RATE_LIMITS: booleanText.default(true),
   })
   .transform((env, ctx) => {
     const publicUrlText = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -83,6 +84,8 @@ const environmentSchema = z
       secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, "hex") : undefined,
       secretKeyFile: path.join(dataDir, "secret.key"),
       isSandboxEnabled: env.SANDBOX,
+      /** GREEN-API's per-instance, per-method limits (requests a second). */
+      hasApiRateLimits: env.API_RATE_LIMITS,
     };
   });
 

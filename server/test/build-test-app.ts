@@ -28,6 +28,8 @@ export async function buildTestApp(environment: Record<string, string> = {}, opt
     SMTP_URL: smtpUrl,
     MAIL_FROM: "Switchboard <no-reply@switchboard.test>",
     DATA_DIR: "./data/test",
+    // Tests call 1-a-second methods many times a second; the limiter has tests of its own.
+    API_RATE_LIMITS: "false",
     ...environment,
   });
   const clock = new TestClock();

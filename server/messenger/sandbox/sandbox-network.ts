@@ -4,7 +4,7 @@ import type { Clock } from "../../clock.js";
 import { chatIdOf, createPhoneMessageId, phoneOf } from "../../modules/green-api/ids.js";
 import type { JournalRepository } from "../../modules/green-api/journal.repository.js";
 import type { InstanceRow, InstancesRepository } from "../../modules/instances/instances.repository.js";
-import { createId } from "../../security/tokens.js";
+import { createSortableId } from "../../security/tokens.js";
 import type { ConnectorEvents, Contact, DeliveryStatus, MessengerConnector, NetworkMessage, QrAnswer } from "../connector.js";
 import type { SandboxRepository } from "./sandbox.repository.js";
 
@@ -157,7 +157,7 @@ export class SandboxNetwork implements MessengerConnector {
     const text = displayText(message);
     if (await this.deps.sandbox.hasPhone(fromNumber)) {
       await this.deps.sandbox.addMessage({
-        id: createId(),
+        id: createSortableId(message.timestamp),
         phone_number: fromNumber,
         peer_number: toNumber,
         id_message: message.idMessage,
@@ -172,7 +172,7 @@ export class SandboxNetwork implements MessengerConnector {
     if (!exists) return status;
     if (await this.deps.sandbox.hasPhone(toNumber)) {
       await this.deps.sandbox.addMessage({
-        id: createId(),
+        id: createSortableId(message.timestamp),
         phone_number: toNumber,
         peer_number: fromNumber,
         id_message: message.idMessage,

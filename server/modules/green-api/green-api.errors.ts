@@ -52,7 +52,7 @@ function detailOf(issue: z.core.$ZodIssue): string {
 
 /** Parses a request part with a schema; bad input becomes GREEN-API's 400 text. */
 export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
-  const result = schema.safeParse(input ?? undefined);
+  const result = schema.safeParse(input ?? undefined, { reportInput: true });
   if (result.success) return result.data;
   const first = result.error.issues[0];
   if (!first) throw badRequest("bad request data");

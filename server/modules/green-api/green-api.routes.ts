@@ -37,8 +37,11 @@ function sendError(reply: FastifyReply, error: GreenApiError) {
 }
 
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
-export async function greenApiRoutes(app: FastifyInstance, options: { services: GreenApiServices }): Promise<void> {
-  const { services } = options;
+export async function greenApiRoutes(
+  app: FastifyInstance,
+  options: { services: GreenApiServices; hasRateLimits: boolean },
+): Promise<void> {
+  const { services, hasRateLimits } = options;
   const limiter = new PerSecondLimiter(() => Date.now());
 
   app.addHook("onRequest", async (_request, reply) => {
@@ -70,7 +73,7 @@ export async function greenApiRoutes(app: FastifyInstance, options: { services: 
     const instance = await services.instances.authenticate(Number(idInstance), apiTokenInstance);
     if (instance === "unknown") throw forbidden();
     if (instance === "bad-token") throw unauthorized();
-    if (!limiter.allow(`${idInstance}:${method.name}`, method.rps)) throw tooManyRequests();
+    if (hasRateLimits && !limiter.allow(`${idInstance}:${method.name}`, method.rps)) throw tooManyRequests();
 
     const aborted = new AbortController();
     request.raw.once("close", () => {

@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock.js";
 import type { ConnectorEvents, DeliveryStatus, MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
-import { createId } from "../../security/tokens.js";
+import { createSortableId } from "../../security/tokens.js";
 import type { InstanceRow, InstancesRepository } from "../instances/instances.repository.js";
 import type { JournalRepository, MessageRow } from "./journal.repository.js";
 import type { NotificationQueue } from "./notifications.js";
@@ -198,7 +198,7 @@ export function journalRow(
   options: { status: string; sendByApi: boolean; sendMethod?: string; request?: unknown },
 ): MessageRow {
   return {
-    id: createId(),
+    id: createSortableId(message.timestamp),
     id_instance: idInstance,
     id_message: message.idMessage,
     direction,

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { Database, InstanceTable } from "../../db/schema.js";
-import { createId } from "../../security/tokens.js";
+import { createSortableId } from "../../security/tokens.js";
 
 export type InstanceRow = Selectable<InstanceTable>;
 
@@ -77,7 +77,7 @@ export class InstancesRepository {
   async recordState(idInstance: number, state: string, phone: string, now: number): Promise<void> {
     await this.db
       .insertInto("instance_state_event")
-      .values({ id: createId(), id_instance: idInstance, state, phone, occurred_at: now })
+      .values({ id: createSortableId(now), id_instance: idInstance, state, phone, occurred_at: now })
       .execute();
   }
 
@@ -87,7 +87,7 @@ export class InstancesRepository {
       .selectAll()
       .where("id_instance", "=", idInstance)
       .orderBy("occurred_at", "desc")
-      .orderBy("id")
+      .orderBy("id", "desc")
       .limit(count)
       .execute();
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createId } from "../../../security/tokens.js";
+import { createSortableId } from "../../../security/tokens.js";
 import { parseOrThrow } from "../green-api.errors.js";
 import { createApiMessageId } from "../ids.js";
 import { parseContent, type MessageContent, type MessageRow } from "../journal.repository.js";
@@ -77,8 +77,9 @@ async function enqueue(
   request: unknown,
 ): Promise<string> {
   const idMessage = createApiMessageId();
+  const now = services.clock.now();
   const row: MessageRow = {
-    id: createId(),
+    id: createSortableId(now),
     id_instance: Number(call.instance.id_instance),
     id_message: idMessage,
     direction: "outgoing",
@@ -91,7 +92,7 @@ async function enqueue(
     status: "queued",
     send_by_api: 1,
     is_read: 0,
-    created_at: services.clock.now(),
+    created_at: now,
     sent_at: null,
   };
   await services.writer.write(row);

@@ -1,0 +1,367 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp, registerPerson, type Client, type TestApp } from "../../test/build-test-app.js";
+import {
+  ALL_NOTIFICATIONS,
+  callApi,
+  createInstance,
+  drainNotifications,
+  flushSends,
+  linkToPhone,
+  settle,
+  type TestInstance,
+} from "../../test/instances.js";
+
+let harness: TestApp;
+let client: Client;
+let phoneCounter = 0;
+const nextPhone = () => `7900${String(2_000_000 + phoneCounter++).padStart(7, "0")}`;
+
+beforeAll(async () => {
+  harness = await buildTestApp();
+  ({ client } = await registerPerson(harness.app));
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+/** An authorized instance linked to a new sandbox phone, with the given settings. */
+async function linkedInstance(settings: Record<string, unknown> = ALL_NOTIFICATIONS): Promise<TestInstance & { phone: string }> {
+  const instance = await createInstance(client);
+  const phone = nextPhone();
+  await linkToPhone(harness, client, instance, phone);
+  await callApi(harness.app, instance, "POST", "setSettings", { body: settings });
+  await settle(harness);
+  await drainNotifications(harness.app, instance);
+  return { ...instance, phone };
+}
+
+const send = (instance: TestInstance, method: string, body: unknown) => callApi(harness.app, instance, "POST", method, { body });
+const types = (bodies: Array<Record<string, unknown>>) => bodies.map((body) => body.typeWebhook);
+
+describe("two linked instances talk through the sandbox", () => {
+  it("delivers a text with statuses sent → delivered → read and the notifications the flags allow", async () => {
+    const alice = await linkedInstance();
+    const bob = await linkedInstance();
+    const sent = await send(alice, "sendMessage", { chatId: `${bob.phone}@c.us`, message: "Hello Bob" });
+    expect(sent.statusCode).toBe(200);
+    const { idMessage } = sent.json();
+    expect(idMessage).toMatch(/^BAE5[0-9A-F]{12}$/);
+    await flushSends(harness);
+
+    const bobSees = await drainNotifications(harness.app, bob);
+    expect(bobSees).toHaveLength(1);
+    expect(bobSees[0]).toMatchObject({
+      typeWebhook: "incomingMessageReceived",
+      instanceData: { idInstance: bob.idInstance, wid: `${bob.phone}@c.us`, typeInstance: "whatsapp" },
+      idMessage,
+      senderData: { chatId: `${alice.phone}@c.us`, sender: `${alice.phone}@c.us` },
+      messageData: { typeMessage: "textMessage", textMessageData: { textMessage: "Hello Bob" } },
+    });
+    expect(typeof bobSees[0]!.timestamp).toBe("number");
+
+    expect((await send(bob, "readChat", { chatId: `${alice.phone}@c.us` })).json()).toEqual({ setRead: true });
+    const aliceSees = await drainNotifications(harness.app, alice);
+    expect(types(aliceSees)).toEqual(["outgoingAPIMessageReceived", "outgoingMessageStatus", "outgoingMessageStatus", "outgoingMessageStatus"]);
+    expect(aliceSees.slice(1).map((body) => body.status)).toEqual(["sent", "delivered", "read"]);
+    expect(aliceSees[1]).toMatchObject({ chatId: `${bob.phone}@c.us`, idMessage, sendByApi: true });
+
+    const [outgoing] = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
+    expect(outgoing).toMatchObject({
+      type: "outgoing",
+      idMessage,
+      typeMessage: "textMessage",
+      chatId: `${bob.phone}@c.us`,
+      textMessage: "Hello Bob",
+      statusMessage: "read",
+      sendByApi: true,
+    });
+    const [incoming] = (await callApi(harness.app, bob, "GET", "lastIncomingMessages", { query: "minutes=10" })).json();
+    expect(incoming).toMatchObject({ type: "incoming", idMessage, senderId: `${alice.phone}@c.us`, textMessage: "Hello Bob" });
+    expect((await send(bob, "getMessage", { chatId: `${alice.phone}@c.us`, idMessage })).json()).toMatchObject({ idMessage, type: "incoming" });
+    const history = (await send(alice, "getChatHistory", { chatId: `${bob.phone}@c.us`, count: 10 })).json();
+    expect(history.map((entry: { idMessage: string }) => entry.idMessage)).toEqual([idMessage]);
+  });
+
+  it("sends locations, contacts, polls and forwards with their journal and notification shapes", async () => {
+    const alice = await linkedInstance();
+    const bob = await linkedInstance({ incomingWebhook: "yes" });
+    const chatId = `${bob.phone}@c.us`;
+    const location = (await send(alice, "sendLocation", { chatId, latitude: 51.5, longitude: -0.12, nameLocation: "Office", address: "1 Main St" })).json().idMessage;
+    const contact = (await send(alice, "sendContact", { chatId, contact: { phoneContact: 79001234568, firstName: "Ada", lastName: "Lovelace" } })).json().idMessage;
+    const poll = (await send(alice, "sendPoll", { chatId, message: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }] })).json().idMessage;
+    await flushSends(harness, 3);
+    const forwarded = (await send(alice, "ForwardMessages", { chatId, chatIdFrom: chatId, messages: [location, "BAE5000000000000"] })).json();
+    expect(forwarded.messages).toHaveLength(2);
+    await flushSends(harness);
+
+    const received = (await drainNotifications(harness.app, bob)).map((body) => body.messageData as Record<string, unknown>);
+    expect(received.map((data) => data.typeMessage)).toEqual(["locationMessage", "contactMessage", "pollMessage", "locationMessage"]);
+    expect(received[0]).toMatchObject({ locationMessageData: { nameLocation: "Office", address: "1 Main St", latitude: 51.5, longitude: -0.12 } });
+    expect(received[1]).toMatchObject({ contactMessageData: { displayName: "Ada Lovelace", vcard: expect.stringContaining("waid=79001234568:+79001234568") } });
+    expect(received[2]).toMatchObject({ pollMessageData: { name: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }], multipleAnswers: false } });
+    expect(received[3]).toMatchObject({ isForwarded: true });
+    const journal = (await send(alice, "getChatHistory", { chatId })).json();
+    expect(journal.map((entry: { idMessage: string }) => entry.idMessage)).toEqual([forwarded.messages[0], poll, contact, location]);
+  });
+
+  it("answers noAccount, always notified, for a number outside the sandbox", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "no" });
+    const { idMessage } = (await send(alice, "sendMessage", { chatId: "79990000000@c.us", message: "anyone?" })).json();
+    await flushSends(harness);
+    const seen = await drainNotifications(harness.app, alice);
+    expect(seen).toEqual([expect.objectContaining({ typeWebhook: "outgoingMessageStatus", idMessage, status: "noAccount" })]);
+    expect((await send(alice, "checkWhatsapp", { phoneNumber: 79990000000 })).json()).toEqual({ existsWhatsapp: false });
+    expect((await send(alice, "checkWhatsapp", { phoneNumber: Number(alice.phone) })).json()).toEqual({ existsWhatsapp: true });
+    const bad = await send(alice, "checkWhatsapp", { phoneNumber: 123 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toBe("bad phone number, valid 11 or 12 digits");
+  });
+
+  it("gates every notification type by its flag: with all flags off nothing arrives but noAccount", async () => {
+    const quiet = await linkedInstance({ incomingWebhook: "no" });
+    const talker = await linkedInstance();
+    await send(talker, "sendMessage", { chatId: `${quiet.phone}@c.us`, message: "psst" });
+    await send(quiet, "sendMessage", { chatId: `${talker.phone}@c.us`, message: "hi" });
+    await flushSends(harness);
+    await callApi(harness.app, quiet, "GET", "reboot");
+    await settle(harness);
+    expect(await drainNotifications(harness.app, quiet)).toEqual([]);
+    // The journal keeps both directions regardless of the flags.
+    expect((await callApi(harness.app, quiet, "GET", "lastIncomingMessages")).json()).toHaveLength(1);
+    expect((await callApi(harness.app, quiet, "GET", "lastOutgoingMessages")).json()).toHaveLength(1);
+  });
+
+  it("tells the instance about state changes when stateWebhook is on", async () => {
+    const watcher = await linkedInstance({ stateWebhook: "yes" });
+    await callApi(harness.app, watcher, "GET", "reboot");
+    await settle(harness);
+    await callApi(harness.app, watcher, "GET", "logout");
+    const states = (await drainNotifications(harness.app, watcher)).map((body) => [body.typeWebhook, body.stateInstance]);
+    expect(states).toEqual([
+      ["stateInstanceChanged", "starting"],
+      ["stateInstanceChanged", "authorized"],
+      ["stateInstanceChanged", "notAuthorized"],
+    ]);
+  });
+
+  it("marks incoming messages read by itself with markIncomingMessagesReaded", async () => {
+    const reader = await linkedInstance({ markIncomingMessagesReaded: "yes" });
+    const writer = await linkedInstance({ outgoingWebhook: "yes" });
+    await send(writer, "sendMessage", { chatId: `${reader.phone}@c.us`, message: "read me" });
+    await flushSends(harness);
+    const [outgoing] = (await callApi(harness.app, writer, "GET", "lastOutgoingMessages")).json();
+    expect(outgoing.statusMessage).toBe("read");
+  });
+});
+
+describe("sandbox phones and instances", () => {
+  it("shows what an instance sends on the phone, and brings the phone's reply and read mark back", async () => {
+    const instance = await linkedInstance();
+    const phone = nextPhone();
+    await client.post("/api/sandbox/phones", { number: phone });
+    const { idMessage } = (await send(instance, "sendMessage", { chatId: `${phone}@c.us`, message: "Your order shipped" })).json();
+    await flushSends(harness);
+    const chats = (await client.get(`/api/sandbox/phones/${phone}/chats`)).json().chats;
+    expect(chats).toEqual([{ chatId: `${instance.phone}@c.us`, lastMessage: "Your order shipped", lastTimestamp: expect.any(Number), unread: 1 }]);
+    const onPhone = (await client.get(`/api/sandbox/phones/${phone}/chats/${instance.phone}@c.us/messages`)).json().messages;
+    expect(onPhone).toEqual([expect.objectContaining({ idMessage, fromMe: false, text: "Your order shipped", status: null })]);
+
+    expect((await client.post(`/api/sandbox/phones/${phone}/chats/${instance.phone}@c.us/read`, {})).statusCode).toBe(204);
+    const reply = await client.post(`/api/sandbox/phones/${phone}/messages`, { chatId: `${instance.phone}@c.us`, text: "Thanks!" });
+    expect(reply.json().message).toMatchObject({ fromMe: true, text: "Thanks!", status: "delivered" });
+
+    const seen = await drainNotifications(harness.app, instance);
+    expect(seen.filter((body) => body.typeWebhook === "outgoingMessageStatus").map((body) => body.status)).toEqual(["sent", "delivered", "read"]);
+    const incoming = seen.find((body) => body.typeWebhook === "incomingMessageReceived");
+    expect(incoming).toMatchObject({ senderData: { chatId: `${phone}@c.us` }, messageData: { textMessageData: { textMessage: "Thanks!" } } });
+
+    await send(instance, "readChat", { chatId: `${phone}@c.us` });
+    const mine = (await client.get(`/api/sandbox/phones/${phone}/chats/${instance.phone}@c.us/messages`)).json().messages;
+    expect(mine.find((message: { fromMe: boolean }) => message.fromMe).status).toBe("read");
+  });
+
+  it("shows a message typed on the linked phone itself as outgoingMessageReceived", async () => {
+    const instance = await linkedInstance();
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await client.post(`/api/sandbox/phones/${instance.phone}/messages`, { chatId: `${friend}@c.us`, text: "typed on the phone" });
+    const seen = await drainNotifications(harness.app, instance);
+    expect(seen).toEqual([
+      expect.objectContaining({
+        typeWebhook: "outgoingMessageReceived",
+        senderData: expect.objectContaining({ chatId: `${friend}@c.us`, sender: `${instance.phone}@c.us` }),
+        messageData: { typeMessage: "textMessage", textMessageData: { textMessage: "typed on the phone" } },
+      }),
+    ]);
+    const [journal] = (await callApi(harness.app, instance, "GET", "lastOutgoingMessages")).json();
+    expect(journal).toMatchObject({ sendByApi: false, textMessage: "typed on the phone" });
+  });
+
+  it("lists contacts, contact info, avatars and chats of a linked instance", async () => {
+    const instance = await linkedInstance();
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: "hi" });
+    await flushSends(harness);
+    const contacts = (await callApi(harness.app, instance, "GET", "getContacts")).json();
+    expect(contacts).toContainEqual({ id: `${friend}@c.us`, name: `+${friend}`, contactName: "", type: "user" });
+    expect(contacts.find((contact: { id: string }) => contact.id === `${instance.phone}@c.us`)).toBeUndefined();
+    expect((await send(instance, "getContactInfo", { chatId: `${friend}@c.us` })).json()).toMatchObject({ chatId: `${friend}@c.us`, name: `+${friend}`, products: [] });
+    expect((await send(instance, "getContactInfo", { chatId: "120363043968066561@g.us" })).statusCode).toBe(400);
+    expect((await send(instance, "getAvatar", { chatId: `${friend}@c.us` })).json()).toEqual({ urlAvatar: "", available: true });
+    expect((await callApi(harness.app, instance, "GET", "getChats")).json()).toEqual([
+      { archive: false, id: `${friend}@c.us`, name: "", type: "user", ephemeralExpiration: 0, ephemeralSettingTimestamp: 0 },
+    ]);
+  });
+
+  it("refuses an unknown or expired QR code", async () => {
+    const instance = await createInstance(client);
+    const phone = nextPhone();
+    await client.post("/api/sandbox/phones", { number: phone });
+    const qr = (await client.get(`/api/console/instances/${instance.idInstance}/qr`)).json();
+    const code = new URL(qr.link).searchParams.get("link");
+    harness.clock.advance(20_001);
+    const expired = await client.post(`/api/sandbox/phones/${phone}/link`, { code });
+    expect(expired.statusCode).toBe(400);
+    expect(expired.json().fields).toEqual({ code: "invalid" });
+    expect((await client.post(`/api/sandbox/phones/${phone}/link`, { code: "made-up" })).statusCode).toBe(400);
+    // A new QR code replaces the old one.
+    const fresh = (await client.get(`/api/console/instances/${instance.idInstance}/qr`)).json();
+    expect(fresh.link).not.toBe(qr.link);
+  });
+});
+
+describe("send queue", () => {
+  it("keeps messages while the instance is not authorized and sends them in order once it is", async () => {
+    const instance = await createInstance(client);
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const ids: string[] = [];
+    for (const text of ["one", "two", "three"]) {
+      ids.push((await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: text })).json().idMessage);
+    }
+    await flushSends(harness, 2);
+    const queue = (await callApi(harness.app, instance, "GET", "showMessagesQueue")).json();
+    expect(queue).toEqual(ids.map((id, index) => ({ messageID: id, type: "sendMessage", body: { chatId: `${friend}@c.us`, message: ["one", "two", "three"][index] } })));
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json()).toEqual({ count: 3 });
+
+    await linkToPhone(harness, client, instance, nextPhone());
+    await flushSends(harness, 3);
+    const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats`)).json().chats[0];
+    expect(onPhone.unread).toBe(3);
+    const texts = (await client.get(`/api/sandbox/phones/${friend}/chats/${onPhone.chatId}/messages`)).json().messages.map((m: { text: string }) => m.text);
+    expect(texts).toEqual(["one", "two", "three"]);
+    expect((await callApi(harness.app, instance, "GET", "showMessagesQueue")).json()).toEqual([]);
+  });
+
+  it("spaces sends by delaySendMessagesMilliseconds", async () => {
+    const instance = await linkedInstance({ delaySendMessagesMilliseconds: 3000 });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: "first" });
+    await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: "second" });
+    await harness.app.messageWriter.drain();
+    await harness.app.sendQueue.runOnce();
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
+    harness.clock.advance(2999);
+    await harness.app.sendQueue.runOnce();
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
+    harness.clock.advance(1);
+    await harness.app.sendQueue.runOnce();
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(0);
+  });
+
+  it("clearMessagesQueue empties the queue", async () => {
+    const instance = await createInstance(client);
+    await send(instance, "sendMessage", { chatId: "79001234567@c.us", message: "never" });
+    await harness.app.messageWriter.drain();
+    expect((await callApi(harness.app, instance, "GET", "clearMessagesQueue")).json()).toEqual({ isCleared: true });
+    expect((await callApi(harness.app, instance, "GET", "showMessagesQueue")).json()).toEqual([]);
+  });
+
+  it("keeps queued messages and notifications 24 hours, then drops them", async () => {
+    const instance = await linkedInstance({ stateWebhook: "yes" });
+    await callApi(harness.app, instance, "GET", "logout");
+    await send(instance, "sendMessage", { chatId: "79001234567@c.us", message: "too late" });
+    await harness.app.messageWriter.drain();
+    harness.clock.advance(24 * 60 * 60_000 - 1);
+    await harness.app.housekeeping();
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
+    expect((await callApi(harness.app, instance, "GET", "getWebhooksCount")).json().count).toBe(1);
+    harness.clock.advance(2);
+    await harness.app.housekeeping();
+    expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(0);
+    expect((await callApi(harness.app, instance, "GET", "getWebhooksCount")).json().count).toBe(0);
+    // A day has passed: the console session has ended too, so the next tests sign in anew.
+    ({ client } = await registerPerson(harness.app));
+  });
+});
+
+describe("notification queue", () => {
+  it("returns the head until it is deleted, then the next, FIFO", async () => {
+    const instance = await linkedInstance({ stateWebhook: "yes" });
+    await callApi(harness.app, instance, "GET", "reboot");
+    await settle(harness);
+    const first = (await callApi(harness.app, instance, "GET", "receiveNotification")).json();
+    const again = (await callApi(harness.app, instance, "GET", "receiveNotification")).json();
+    expect(again).toEqual(first);
+    expect(Number.isInteger(first.receiptId)).toBe(true);
+    expect(first.body.stateInstance).toBe("starting");
+    expect((await callApi(harness.app, instance, "GET", "getWebhooksCount")).json()).toEqual({ count: 2 });
+    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({ result: true });
+    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({ result: false });
+    const second = (await callApi(harness.app, instance, "GET", "receiveNotification")).json();
+    expect(second.receiptId).toBeGreaterThan(first.receiptId);
+    expect(second.body.stateInstance).toBe("authorized");
+    const notNumber = await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: "abc" });
+    expect(notNumber.statusCode).toBe(400);
+    expect(notNumber.body).toBe("Parameter receiptId must be a Number");
+  });
+
+  it("long-polls: answers null after receiveTimeout, and at once when something arrives meanwhile", async () => {
+    const instance = await linkedInstance({ stateWebhook: "yes" });
+    const started = Date.now();
+    const empty = await callApi(harness.app, instance, "GET", "receiveNotification", { query: "receiveTimeout=5" });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toBe("null");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
+
+    const waiting = callApi(harness.app, instance, "GET", "receiveNotification", { query: "receiveTimeout=60" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const beforeReboot = Date.now();
+    await callApi(harness.app, instance, "GET", "reboot");
+    const arrived = await waiting;
+    expect(arrived.json().body.stateInstance).toBe("starting");
+    expect(Date.now() - beforeReboot).toBeLessThan(2000);
+    for (const bad of ["receiveTimeout=4", "receiveTimeout=61", "receiveTimeout=soon"]) {
+      expect((await callApi(harness.app, instance, "GET", "receiveNotification", { query: bad })).statusCode).toBe(400);
+    }
+  }, 20_000);
+
+  it("clearWebhooksQueue empties it, at most once a minute", async () => {
+    const instance = await linkedInstance({ stateWebhook: "yes" });
+    await callApi(harness.app, instance, "GET", "reboot");
+    expect((await callApi(harness.app, instance, "DELETE", "clearWebhooksQueue")).json()).toEqual({ isCleared: true, reason: "" });
+    expect((await callApi(harness.app, instance, "GET", "getWebhooksCount")).json()).toEqual({ count: 0 });
+    const again = (await callApi(harness.app, instance, "DELETE", "clearWebhooksQueue")).json();
+    expect(again).toEqual({ isCleared: false, reason: "Too many requests", leftTime: 60 });
+  });
+});
+
+describe("isolation between instances", () => {
+  it("never shows one instance's journal, queue or notifications to another", async () => {
+    const alice = await linkedInstance();
+    const mallory = await linkedInstance();
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const { idMessage } = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "private" })).json();
+    await flushSends(harness);
+    expect((await callApi(harness.app, mallory, "GET", "lastOutgoingMessages")).json()).toEqual([]);
+    expect((await send(mallory, "getMessage", { chatId: `${friend}@c.us`, idMessage })).statusCode).toBe(400);
+    expect((await send(mallory, "getChatHistory", { chatId: `${friend}@c.us` })).json()).toEqual([]);
+    expect(await drainNotifications(harness.app, mallory)).toEqual([]);
+    const aliceReceipt = (await callApi(harness.app, alice, "GET", "receiveNotification")).json().receiptId;
+    expect((await callApi(harness.app, mallory, "DELETE", "deleteNotification", { receiptId: aliceReceipt })).json()).toEqual({ result: false });
+    expect((await callApi(harness.app, alice, "GET", "getWebhooksCount")).json().count).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,88 @@
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { STARTING_MS } from "../modules/green-api/instance-events.js";
+import type { Client, TestApp } from "./build-test-app.js";
+
+export interface TestInstance {
+  idInstance: number;
+  token: string;
+}
+
+/** Creates an instance through the console, as a person would, and reads its token. */
+export async function createInstance(client: Client, name = "Test instance"): Promise<TestInstance> {
+  const created = await client.post("/api/console/instances", { name });
+  if (created.statusCode !== 201) throw new Error(`create instance: ${created.statusCode} ${created.body}`);
+  const idInstance = created.json().instance.idInstance as number;
+  const token = (await client.get(`/api/console/instances/${idInstance}/token`)).json().apiTokenInstance as string;
+  return { idInstance, token };
+}
+
+export interface ApiCallOptions {
+  body?: unknown;
+  query?: string;
+  receiptId?: string | number;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** Calls the compatible API as an SDK does: /waInstance{id}/{method}/{token}. */
+export function callApi(
+  app: FastifyInstance,
+  instance: TestInstance,
+  verb: "GET" | "POST" | "DELETE" | "PUT" | "OPTIONS",
+  method: string,
+  options: ApiCallOptions = {},
+): Promise<LightMyRequestResponse> {
+  const receipt = options.receiptId !== undefined ? `/${options.receiptId}` : "";
+  const query = options.query ? `?${options.query}` : "";
+  return app.inject({
+    method: verb,
+    url: `/waInstance${instance.idInstance}/${method}/${options.token ?? instance.token}${receipt}${query}`,
+    headers: { ...(options.body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
+    ...(options.body !== undefined ? { payload: typeof options.body === "string" ? options.body : JSON.stringify(options.body) } : {}),
+  });
+}
+
+/** Ends every "starting" phase now, as if its time had passed. */
+export async function settle(harness: TestApp): Promise<void> {
+  harness.clock.advance(STARTING_MS);
+  await harness.app.instanceEvents.settle();
+}
+
+/** Opens a sandbox phone and links the instance to it through the QR link, as the console shows it. */
+export async function linkToPhone(harness: TestApp, client: Client, instance: TestInstance, phone: string): Promise<void> {
+  await client.post("/api/sandbox/phones", { number: phone });
+  const qr = (await client.get(`/api/console/instances/${instance.idInstance}/qr`)).json();
+  const code = new URL(qr.link as string).searchParams.get("link");
+  const linked = await client.post(`/api/sandbox/phones/${phone}/link`, { code });
+  if (linked.statusCode !== 200) throw new Error(`link: ${linked.statusCode} ${linked.body}`);
+  await settle(harness);
+}
+
+/** Lets every due send leave the queue, moving time past the queue's spacing. */
+export async function flushSends(harness: TestApp, rounds = 1): Promise<void> {
+  await harness.app.messageWriter.drain();
+  for (let round = 0; round < rounds; round++) {
+    harness.clock.advance(500);
+    await harness.app.sendQueue.runOnce();
+  }
+}
+
+/** Reads and deletes every notification waiting now. */
+export async function drainNotifications(app: FastifyInstance, instance: TestInstance): Promise<Array<Record<string, unknown>>> {
+  const bodies: Array<Record<string, unknown>> = [];
+  for (;;) {
+    const head = await callApi(app, instance, "GET", "getWebhooksCount");
+    if (head.json().count === 0) return bodies;
+    const received = (await callApi(app, instance, "GET", "receiveNotification")).json();
+    bodies.push(received.body);
+    await callApi(app, instance, "DELETE", "deleteNotification", { receiptId: received.receiptId });
+  }
+}
+
+export const ALL_NOTIFICATIONS = {
+  incomingWebhook: "yes",
+  outgoingWebhook: "yes",
+  outgoingMessageWebhook: "yes",
+  outgoingAPIMessageWebhook: "yes",
+  stateWebhook: "yes",
+} as const;
