@@ -45,6 +45,9 @@ describe("configuration", () => {
     ["MAIL_FROM", { MAIL_FROM: "nobody" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["TRUST_PROXY", { TRUST_PROXY: "maybe" }],
+    ["SECRET_KEY", { SECRET_KEY: "too-short" }],
+    ["SANDBOX", { SANDBOX: "perhaps" }],
+    ["API_RATE_LIMITS", { API_RATE_LIMITS: "sometimes" }],
   ])("stops start-up on a wrong %s and names it", (variable, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -54,6 +57,16 @@ describe("configuration", () => {
   it("names every wrong variable at once", () => {
     const problems = problemsOf({ PORT: "x", SMTP_URL: "mail", LOG_LEVEL: "loud" });
     expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual(["LOG_LEVEL", "PORT", "SMTP_URL"]);
+  });
+
+  it("takes the token key from SECRET_KEY, else from a file in the data folder; sandbox and rate limits are on by default", () => {
+    const key = "ab".repeat(32);
+    expect(loadConfig({ SECRET_KEY: key }).secretKey?.toString("hex")).toBe(key);
+    const defaults = loadConfig({});
+    expect(defaults.secretKey).toBeUndefined();
+    expect(defaults.secretKeyFile).toBe(path.resolve("data", "secret.key"));
+    expect(defaults.isSandboxEnabled).toBe(true);
+    expect(defaults.hasApiRateLimits).toBe(true);
   });
 
   it("accepts SMTP credentials and smtps", () => {

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp, createClient, registerPerson, type TestApp } from "../../test/build-test-app.js";
+
+let harness: TestApp;
+beforeAll(async () => {
+  harness = await buildTestApp();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+describe("sandbox phones", () => {
+  it("opens a phone by number, once, and lists nothing for a new phone", async () => {
+    const { client } = await registerPerson(harness.app);
+    const opened = await client.post("/api/sandbox/phones", { number: "79005550001" });
+    expect(opened.json()).toEqual({ phone: { number: "79005550001", linkedInstances: [] } });
+    expect((await client.post("/api/sandbox/phones", { number: "79005550001" })).statusCode).toBe(200);
+    expect((await client.get("/api/sandbox/phones/79005550001/chats")).json()).toEqual({ chats: [] });
+  });
+
+  it.each(["+79005550001", "123", "7900555000100000", "phone"])("refuses the number %s", async (number) => {
+    const { client } = await registerPerson(harness.app);
+    const response = await client.post("/api/sandbox/phones", { number });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().fields).toEqual({ number: "invalid" });
+  });
+
+  it("answers 404 for a phone nobody opened", async () => {
+    const { client } = await registerPerson(harness.app);
+    expect((await client.get("/api/sandbox/phones/79005559999")).statusCode).toBe(404);
+    expect((await client.post("/api/sandbox/phones/79005559999/messages", { chatId: "79005550001@c.us", text: "hi" })).statusCode).toBe(404);
+  });
+
+  it("lets two phones chat: delivered, then read when the other opens the chat", async () => {
+    const { client } = await registerPerson(harness.app);
+    await client.post("/api/sandbox/phones", { number: "79005550010" });
+    await client.post("/api/sandbox/phones", { number: "79005550011" });
+    const sent = await client.post("/api/sandbox/phones/79005550010/messages", { chatId: "79005550011@c.us", text: "Hi there" });
+    expect(sent.json().message).toMatchObject({ fromMe: true, status: "delivered", text: "Hi there" });
+    const chats = (await client.get("/api/sandbox/phones/79005550011/chats")).json().chats;
+    expect(chats).toEqual([{ chatId: "79005550010@c.us", lastMessage: "Hi there", lastTimestamp: expect.any(Number), unread: 1 }]);
+    await client.post("/api/sandbox/phones/79005550011/chats/79005550010@c.us/read", {});
+    expect((await client.get("/api/sandbox/phones/79005550011/chats")).json().chats[0].unread).toBe(0);
+    const mine = (await client.get("/api/sandbox/phones/79005550010/chats/79005550011@c.us/messages")).json().messages;
+    expect(mine).toEqual([expect.objectContaining({ fromMe: true, status: "read" })]);
+    const nobody = await client.post("/api/sandbox/phones/79005550010/messages", { chatId: "79005550099@c.us", text: "?" });
+    expect(nobody.json().message.status).toBe("noAccount");
+  });
+
+  it("is for signed-in console users only", async () => {
+    const response = await createClient(harness.app).post("/api/sandbox/phones", { number: "79005550002" });
+    expect(response.statusCode).toBe(401);
+  });
+});
+
+describe("with SANDBOX=false", () => {
+  it("serves no sandbox routes", async () => {
+    const closed = await buildTestApp({ SANDBOX: "false" });
+    try {
+      const { client } = await registerPerson(closed.app);
+      expect((await client.post("/api/sandbox/phones", { number: "79005550003" })).statusCode).toBe(404);
+    } finally {
+      await closed.close();
+    }
+  });
+});
