@@ -68,7 +68,7 @@ export class SendQueue {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance || instance.state !== "authorized" || instance.next_send_at > now) return false;
     const delay = Math.max(MIN_SEND_DELAY_MS, readSettings(instance.settings).delaySendMessagesMilliseconds);
-    const claimed = await this.deps.instances.updateIfState(idInstance, "authorized", { next_send_at: now + delay });
+    const claimed = await this.deps.instances.claimSendSlot(idInstance, now, now + delay);
     if (!claimed) return false;
     const content = parseContent(row);
     const message: NetworkMessage = {

@@ -30,13 +30,17 @@ export class InstancesRepository {
     await this.db.updateTable("instance").set(changes).where("id_instance", "=", idInstance).execute();
   }
 
-  /** Updates only while the row still holds `expectedState`; true when it did. */
-  async updateIfState(idInstance: number, expectedState: string, changes: Updateable<InstanceTable>): Promise<boolean> {
+  /**
+   * Takes the instance's next send slot if it is authorized and its spacing has elapsed.
+   * Only one caller wins a slot, whichever node it runs on.
+   */
+  async claimSendSlot(idInstance: number, now: number, nextSendAt: number): Promise<boolean> {
     const result = await this.db
       .updateTable("instance")
-      .set(changes)
+      .set({ next_send_at: nextSendAt })
       .where("id_instance", "=", idInstance)
-      .where("state", "=", expectedState)
+      .where("state", "=", "authorized")
+      .where("next_send_at", "<=", now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
