@@ -60,7 +60,7 @@ function toErrorBody(status: number, statusText: string, payload: unknown): ApiE
   return { error: "internal_error", message: statusText || `HTTP ${status}` };
 }
 
-type Method = "GET" | "POST" | "PUT";
+type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 /**
  * Calls the console API. Resolves with the parsed JSON body (undefined for 204),
