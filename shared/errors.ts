@@ -34,6 +34,7 @@ export const FIELD_ERROR_CODES = [
   "email_taken",
   "current_password_wrong",
   "password_unchanged",
+  "number_taken",
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 

@@ -128,6 +128,8 @@ export interface NotificationTable {
 
 export interface SandboxPhoneTable {
   number: string;
+  /** The account that opened the phone: only it sees and uses the phone's screen. */
+  user_id: string;
   created_at: number;
 }
 

@@ -69,9 +69,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex("notification_created_at_idx").on("notification").column("created_at").execute();
 
+  // A phone's screen belongs to the account that opened it; the network itself is shared.
   await db.schema
     .createTable("sandbox_phone")
     .addColumn("number", "varchar(20)", (column) => column.primaryKey())
+    .addColumn("user_id", "varchar(36)", (column) => column.notNull().references("user.id").onDelete("cascade"))
     .addColumn("created_at", "bigint", (column) => column.notNull())
     .execute();
 

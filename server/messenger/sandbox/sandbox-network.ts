@@ -105,12 +105,12 @@ export class SandboxNetwork implements MessengerConnector {
 
   /** A sandbox phone links an instance with the code of its QR link or a pairing code typed by hand. */
   async link(phoneNumber: string, code: string): Promise<InstanceRow> {
+    // The caller has opened the phone (the routes check its owner).
     const now = this.deps.clock.now();
     const instance =
       (await this.deps.instances.findByLinkCode(code, now)) ??
       (await this.deps.instances.findByPairingCode(code.toUpperCase().replace(/[\s-]/g, ""), phoneNumber, now));
     if (!instance || instance.state === "authorized") throw new SandboxLinkError("unknown or expired code");
-    await this.deps.sandbox.openPhone(phoneNumber, now);
     await this.deps.events.linked(Number(instance.id_instance), chatIdOf(phoneNumber));
     return instance;
   }

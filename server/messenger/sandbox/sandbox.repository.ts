@@ -7,12 +7,19 @@ export type SandboxMessageRow = Selectable<SandboxMessageTable>;
 export class SandboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async openPhone(number: string, now: number): Promise<void> {
+  /** Opens the phone for this account; false when another account already has the number. */
+  async openPhone(number: string, userId: string, now: number): Promise<boolean> {
     await this.db
       .insertInto("sandbox_phone")
-      .values({ number, created_at: now })
+      .values({ number, user_id: userId, created_at: now })
       .onConflict((conflict) => conflict.column("number").doNothing())
       .execute();
+    return this.isOwnedBy(number, userId);
+  }
+
+  async isOwnedBy(number: string, userId: string): Promise<boolean> {
+    const row = await this.db.selectFrom("sandbox_phone").select("user_id").where("number", "=", number).executeTakeFirst();
+    return row?.user_id === userId;
   }
 
   async hasPhone(number: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -11,6 +11,7 @@ import {
 } from "../../../shared/sandbox.schemas.js";
 import type { Clock } from "../../clock.js";
 import { AppError, fieldError } from "../../errors.js";
+import { sessionOf } from "../../plugins/console-guard.js";
 import { chatIdOf, phoneOf } from "../../modules/green-api/ids.js";
 import { SandboxLinkError, type SandboxNetwork } from "./sandbox-network.js";
 import type { SandboxRepository } from "./sandbox.repository.js";
@@ -33,15 +34,18 @@ export async function sandboxRoutes(
       name: instance.name,
     })),
   });
-  const requireOpen = async (number: string) => {
-    if (!(await sandbox.hasPhone(number))) throw new AppError("not_found");
+  // A phone's screen is its owner's alone: anybody else's phone answers 404, like a missing one.
+  const requireOwned = async (request: FastifyRequest & { params: { number: string } }) => {
+    if (!(await sandbox.isOwnedBy(request.params.number, sessionOf(request).user_id))) throw new AppError("not_found");
   };
 
   app.post(
     "/phones",
     { schema: { body: z.strictObject({ number: phoneNumberSchema }), response: { 200: z.object({ phone: sandboxPhoneSchema }) } } },
     async (request) => {
-      await sandbox.openPhone(request.body.number, clock.now());
+      if (!(await sandbox.openPhone(request.body.number, sessionOf(request).user_id, clock.now()))) {
+        throw fieldError("number", "number_taken");
+      }
       return { phone: await describe(request.body.number) };
     },
   );
@@ -50,7 +54,7 @@ export async function sandboxRoutes(
     "/phones/:number",
     { schema: { params: phoneParams, response: { 200: z.object({ phone: sandboxPhoneSchema }) } } },
     async (request) => {
-      await requireOpen(request.params.number);
+      await requireOwned(request);
       return { phone: await describe(request.params.number) };
     },
   );
@@ -59,7 +63,7 @@ export async function sandboxRoutes(
     "/phones/:number/chats",
     { schema: { params: phoneParams, response: { 200: z.object({ chats: z.array(sandboxChatSchema) }) } } },
     async (request) => {
-      await requireOpen(request.params.number);
+      await requireOwned(request);
       const chats = await sandbox.listChats(request.params.number);
       return {
         chats: chats.map((chat) => ({
@@ -76,7 +80,7 @@ export async function sandboxRoutes(
     "/phones/:number/chats/:chatId/messages",
     { schema: { params: chatParams, response: { 200: z.object({ messages: z.array(sandboxMessageSchema) }) } } },
     async (request) => {
-      await requireOpen(request.params.number);
+      await requireOwned(request);
       const rows = await sandbox.listMessages(request.params.number, phoneOf(request.params.chatId));
       return {
         messages: rows.map((row) => ({
@@ -95,7 +99,7 @@ export async function sandboxRoutes(
     "/phones/:number/messages",
     { schema: { params: phoneParams, body: sandboxSendRequestSchema, response: { 200: z.object({ message: sandboxMessageSchema }) } } },
     async (request) => {
-      await requireOpen(request.params.number);
+      await requireOwned(request);
       const { idMessage, status } = await network.sendFromPhone(request.params.number, request.body.chatId, request.body.text);
       return {
         message: {
@@ -111,7 +115,7 @@ export async function sandboxRoutes(
   );
 
   app.post("/phones/:number/chats/:chatId/read", { schema: { params: chatParams } }, async (request, reply) => {
-    await requireOpen(request.params.number);
+    await requireOwned(request);
     await network.readOnPhone(request.params.number, phoneOf(request.params.chatId));
     return reply.status(204).send();
   });
@@ -120,6 +124,7 @@ export async function sandboxRoutes(
     "/phones/:number/link",
     { schema: { params: phoneParams, body: sandboxLinkRequestSchema, response: { 200: z.object({ phone: sandboxPhoneSchema }) } } },
     async (request) => {
+      await requireOwned(request);
       try {
         await network.link(request.params.number, request.body.code);
       } catch (error) {
@@ -139,6 +144,7 @@ export async function sandboxRoutes(
       },
     },
     async (request) => {
+      await requireOwned(request);
       await network.unlink(request.params.number, request.params.idInstance);
       return { phone: await describe(request.params.number) };
     },

@@ -47,6 +47,36 @@ describe("sandbox phones", () => {
     expect(nobody.json().message.status).toBe("noAccount");
   });
 
+  it("keeps a phone's screen to the account that opened it", async () => {
+    const { client: owner } = await registerPerson(harness.app);
+    const { client: other } = await registerPerson(harness.app);
+    await owner.post("/api/sandbox/phones", { number: "79005550020" });
+    await owner.post("/api/sandbox/phones", { number: "79005550021" });
+    await owner.post("/api/sandbox/phones/79005550020/messages", { chatId: "79005550021@c.us", text: "private" });
+
+    const taken = await other.post("/api/sandbox/phones", { number: "79005550020" });
+    expect(taken.statusCode).toBe(400);
+    expect(taken.json().fields).toEqual({ number: "number_taken" });
+    const attempts = [
+      other.get("/api/sandbox/phones/79005550020"),
+      other.get("/api/sandbox/phones/79005550020/chats"),
+      other.get("/api/sandbox/phones/79005550020/chats/79005550021@c.us/messages"),
+      other.post("/api/sandbox/phones/79005550020/messages", { chatId: "79005550021@c.us", text: "spoof" }),
+      other.post("/api/sandbox/phones/79005550021/chats/79005550020@c.us/read", {}),
+      other.post("/api/sandbox/phones/79005550020/link", { code: "ABCDEFGH" }),
+      other.request("DELETE", "/api/sandbox/phones/79005550020/links/1234567890"),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.statusCode).toBe(404);
+      expect(response.body).not.toContain("private");
+    }
+    // Messages between accounts still flow: the network is shared.
+    await other.post("/api/sandbox/phones", { number: "79005550022" });
+    const crossing = await other.post("/api/sandbox/phones/79005550022/messages", { chatId: "79005550020@c.us", text: "hello neighbour" });
+    expect(crossing.json().message.status).toBe("delivered");
+    expect((await owner.get("/api/sandbox/phones/79005550020/chats")).json().chats).toHaveLength(2);
+  });
+
   it("is for signed-in console users only", async () => {
     const response = await createClient(harness.app).post("/api/sandbox/phones", { number: "79005550002" });
     expect(response.statusCode).toBe(401);

@@ -1,0 +1,307 @@
+/**
+ * The official GREEN-API JavaScript client (@green-api/whatsapp-api-client),
+ * used exactly as its users do, against this server listening on a real port:
+ * two instances linked to two sandbox phones message each other through the
+ * SDK's own calls only. Runs on the suite's database (SQLite or PostgreSQL).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import whatsAppClient from "@green-api/whatsapp-api-client";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../app.js";
+import { loadConfig } from "../config.js";
+import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
+
+type Api = ReturnType<typeof whatsAppClient.restAPI>;
+
+/** A notification body, read loosely: the test checks the fields it cares about. */
+interface Body {
+  typeWebhook: string;
+  idMessage?: string;
+  status?: string;
+  chatId?: string;
+  stateInstance?: string;
+  instanceData?: { idInstance: number; wid: string; typeInstance: string };
+  senderData?: { chatId: string; sender: string; chatName: string; senderName: string };
+  messageData?: {
+    typeMessage: string;
+    textMessageData?: { textMessage: string };
+    locationMessageData?: { nameLocation: string; address: string; latitude: number; longitude: number };
+    contactMessageData?: { displayName: string; vcard: string };
+    pollMessageData?: { name: string; options: Array<{ optionName: string }>; multipleAnswers: boolean };
+  };
+}
+
+const PHONE_P = "79001110001";
+const PHONE_Q = "79001110002";
+const chat = (number: string) => `${number}@c.us`;
+const WAIT_MS = 20_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+
+/** The console and sandbox routes, as the browser calls them: session cookie and Origin. */
+class ConsoleClient {
+  private cookie = "";
+  constructor(private readonly origin: string) {}
+
+  async call(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${this.origin}${route}`, {
+      method,
+      headers: {
+        origin: this.origin,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(method === "POST" ? { "content-type": "application/json" } : {}),
+      },
+      ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+    });
+    const setCookie = response.headers.getSetCookie().find((line) => line.startsWith("switchboard_session="));
+    if (setCookie) this.cookie = setCookie.split(";")[0]!;
+    const text = await response.text();
+    return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  async expect<T>(method: "GET" | "POST", route: string, status: number, body?: unknown): Promise<T> {
+    const answer = await this.call(method, route, body);
+    if (answer.status !== status) throw new Error(`${method} ${route}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`);
+    return answer.json as T;
+  }
+}
+
+/**
+ * Reads an instance's notifications the way the SDK's own polling job does:
+ * receiveNotification, then deleteNotification(receiptId). Every body read is
+ * kept in `seen`, so a test can look back at what came before.
+ */
+class Inbox {
+  readonly seen: Body[] = [];
+  constructor(
+    readonly name: string,
+    private readonly api: Api,
+  ) {}
+
+  /** Takes one notification off the queue (null when none came within the server's 5 s default). */
+  async takeOne(): Promise<Body | null> {
+    const notification = (await this.api.webhookService.receiveNotification()) as { receiptId: number; body: Body } | null;
+    if (notification === null) return null;
+    expect(Number.isInteger(notification.receiptId)).toBe(true);
+    this.seen.push(notification.body);
+    expect(await this.api.webhookService.deleteNotification(notification.receiptId)).toEqual({ result: true });
+    return notification.body;
+  }
+
+  /** The first notification (already seen or new) that matches; polls at most WAIT_MS. */
+  async waitFor(what: string, matches: (body: Body) => boolean): Promise<Body> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const found = this.seen.find(matches);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`${this.name}: no ${what} within ${WAIT_MS} ms; saw ${JSON.stringify(this.seen.map((body) => [body.typeWebhook, body.status ?? body.messageData?.typeMessage ?? body.stateInstance]))}`);
+      }
+      await this.takeOne();
+    }
+  }
+
+  statusesOf(idMessage: string): string[] {
+    return this.seen.filter((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === idMessage).map((body) => body.status ?? "");
+  }
+}
+
+let database: TestDatabase;
+let app: FastifyInstance;
+let dataDir: string;
+let origin: string;
+let apiA: Api;
+let apiB: Api;
+let idA: number;
+let idB: number;
+let tokenB: string;
+let inboxA: Inbox;
+let inboxB: Inbox;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "switchboard-sdk-"));
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  database = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: "test", PUBLIC_URL: origin, DATA_DIR: dataDir, LOG_LEVEL: "warn" });
+  // The real clock: linking settles and the send queue spaces messages in real time.
+  app = await buildApp({ config: { ...config, database: database.config }, db: database.db, logger: false, webDir: "/nonexistent" });
+  await app.listen({ port, host: "127.0.0.1" });
+
+  const consoleApi = new ConsoleClient(origin);
+  await consoleApi.expect("POST", "/api/console/registration", 201, {
+    email: `sdk-${Date.now()}@example.com`,
+    password: "violet-lantern-82-orbit",
+    passwordRepeat: "violet-lantern-82-orbit",
+    country: "DE",
+    agreementAccepted: true,
+    language: "en",
+  });
+  const linkInstance = async (name: string, phone: string) => {
+    const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, { name });
+    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>("GET", `/api/console/instances/${instance.idInstance}/token`, 200);
+    const qr = await consoleApi.expect<{ type: string; link: string }>("GET", `/api/console/instances/${instance.idInstance}/qr`, 200);
+    expect(qr.type).toBe("qrCode");
+    const code = new URL(qr.link).searchParams.get("link");
+    if (!code) throw new Error(`no link code in ${qr.link}`);
+    await consoleApi.expect("POST", "/api/sandbox/phones", 200, { number: phone });
+    await consoleApi.expect("POST", `/api/sandbox/phones/${phone}/link`, 200, { code });
+    return { idInstance: instance.idInstance, apiTokenInstance };
+  };
+  const a = await linkInstance("SDK A", PHONE_P);
+  const b = await linkInstance("SDK B", PHONE_Q);
+  idA = a.idInstance;
+  idB = b.idInstance;
+  tokenB = b.apiTokenInstance;
+  // Exactly as the SDK's README: a string idInstance, host and media pointed at this server.
+  apiA = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(idA), apiTokenInstance: a.apiTokenInstance });
+  apiB = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(idB), apiTokenInstance: b.apiTokenInstance });
+  inboxA = new Inbox("A", apiA);
+  inboxB = new Inbox("B", apiB);
+}, 30_000);
+
+afterAll(async () => {
+  await app?.close();
+  await database?.destroy();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** getStateInstance allows one call a second per instance: poll just slower than that. */
+async function waitUntilAuthorized(api: Api): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const state = await api.instance.getStateInstance();
+    if (state.stateInstance === "authorized") return;
+    if (Date.now() > deadline) throw new Error(`still ${state.stateInstance} after ${WAIT_MS} ms`);
+    await sleep(1_100);
+  }
+}
+
+describe("the official GREEN-API JS client against Switchboard", () => {
+  it("sets settings and sees both instances authorized", async () => {
+    const flags = {
+      incomingWebhook: "yes",
+      outgoingWebhook: "yes",
+      outgoingAPIMessageWebhook: "yes",
+      stateWebhook: "yes",
+      pollMessageWebhook: "yes",
+    } as const;
+    expect(await apiA.settings.setSettings(flags)).toEqual({ saveSettings: true });
+    expect(await apiB.settings.setSettings(flags)).toEqual({ saveSettings: true });
+    await Promise.all([waitUntilAuthorized(apiA), waitUntilAuthorized(apiB)]);
+    const settings = await apiA.settings.getSettings();
+    expect(settings).toMatchObject({ ...flags, wid: chat(PHONE_P) });
+  }, 60_000);
+
+  let hello = "";
+  it("A sends a text; B receives it, A gets sent and delivered", async () => {
+    const sent = await apiA.message.sendMessage(chat(PHONE_Q), null, "hello");
+    expect(sent.idMessage).toMatch(/^BAE5[0-9A-F]{12}$/);
+    hello = sent.idMessage;
+
+    const incoming = await inboxB.waitFor("incoming hello", (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === hello);
+    expect(incoming.instanceData).toEqual({ idInstance: idB, wid: chat(PHONE_Q), typeInstance: "whatsapp" });
+    expect(incoming.senderData).toMatchObject({ chatId: chat(PHONE_P), sender: chat(PHONE_P) });
+    expect(incoming.messageData).toMatchObject({ typeMessage: "textMessage", textMessageData: { textMessage: "hello" } });
+
+    await inboxA.waitFor("delivered", (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "delivered");
+    expect(inboxA.statusesOf(hello)).toEqual(["sent", "delivered"]);
+    const status = inboxA.seen.find((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello);
+    expect(status).toMatchObject({ chatId: chat(PHONE_Q), sendByApi: true, instanceData: { idInstance: idA } });
+    const echo = inboxA.seen.find((body) => body.typeWebhook === "outgoingAPIMessageReceived" && body.idMessage === hello);
+    expect(echo?.messageData).toMatchObject({ typeMessage: "textMessage", textMessageData: { textMessage: "hello" } });
+  }, 60_000);
+
+  let reply = "";
+  it("B replies; A receives it; B reads the chat and A sees read", async () => {
+    reply = (await apiB.message.sendMessage(chat(PHONE_P), null, "hi back")).idMessage;
+    const incoming = await inboxA.waitFor("incoming reply", (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === reply);
+    expect(incoming.senderData).toMatchObject({ chatId: chat(PHONE_Q), sender: chat(PHONE_Q) });
+    expect(incoming.messageData?.textMessageData?.textMessage).toBe("hi back");
+
+    expect(await apiB.message.readChat(chat(PHONE_P), null)).toEqual({ setRead: true });
+    await inboxA.waitFor("read", (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "read");
+    expect(inboxA.statusesOf(hello)).toEqual(["sent", "delivered", "read"]);
+  }, 60_000);
+
+  it("journals, queue and state history answer arrays the SDK can map", async () => {
+    const outgoing = await apiA.message.lastOutgoingMessages();
+    expect(Array.isArray(outgoing)).toBe(true);
+    expect(outgoing.find((message) => message.idMessage === hello)).toMatchObject({
+      chatId: chat(PHONE_Q),
+      typeMessage: "textMessage",
+      textMessage: "hello",
+      statusMessage: "read",
+    });
+    const incomingA = await apiA.message.lastIncomingMessages();
+    expect(incomingA.map((message) => message.idMessage)).toContain(reply);
+    const incomingB = await apiB.message.lastIncomingMessages();
+    expect(incomingB.map((message) => message.idMessage)).toContain(hello);
+
+    const history = await apiA.message.getChatHistory(chat(PHONE_Q), 10);
+    const ids = history.map((message) => message.idMessage);
+    expect(ids).toContain(hello);
+    expect(ids).toContain(reply);
+    // Newest first.
+    expect(ids.indexOf(reply)).toBeLessThan(ids.indexOf(hello));
+
+    const queue = await apiA.message.showMessagesQueue();
+    expect(Array.isArray(queue)).toBe(true);
+
+    // 0.4.4, the newest release on npm, has no getStateInstanceHistory; users call the URL as the SDK builds it.
+    const response = await fetch(`${origin}/waInstance${idB}/getStateInstanceHistory/${tokenB}`);
+    expect(response.status).toBe(200);
+    const history2 = (await response.json()) as Array<{ stateInstance: string; timestamp: number; phoneNumber: string }>;
+    expect(Array.isArray(history2)).toBe(true);
+    expect(history2).toContainEqual(expect.objectContaining({ stateInstance: "authorized", phoneNumber: PHONE_Q }));
+  }, 30_000);
+
+  it("location, contact and poll arrive at B with their typeMessage and data", async () => {
+    const location = await apiA.message.sendLocation(chat(PHONE_Q), null, "Office", "1 Main St", 51.5074, -0.1278);
+    const contact = await apiA.message.sendContact(chat(PHONE_Q), null, {
+      phoneContact: 79001234568,
+      firstName: "Ada",
+      middleName: undefined,
+      lastName: "Lovelace",
+      company: undefined,
+    });
+    const poll = await apiA.message.sendPoll(chat(PHONE_Q), null, "Which colour?", [{ optionName: "green" }, { optionName: "red" }], false);
+    for (const id of [location.idMessage, contact.idMessage, poll.idMessage]) expect(id).toMatch(/^BAE5[0-9A-F]{12}$/);
+
+    const arrived = (id: string) => (body: Body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === id;
+    expect((await inboxB.waitFor("location", arrived(location.idMessage))).messageData).toMatchObject({
+      typeMessage: "locationMessage",
+      locationMessageData: { nameLocation: "Office", address: "1 Main St", latitude: 51.5074, longitude: -0.1278 },
+    });
+    const contactData = (await inboxB.waitFor("contact", arrived(contact.idMessage))).messageData;
+    expect(contactData?.typeMessage).toBe("contactMessage");
+    expect(contactData?.contactMessageData?.displayName).toBe("Ada Lovelace");
+    expect(contactData?.contactMessageData?.vcard).toContain("waid=79001234568:+79001234568");
+    expect((await inboxB.waitFor("poll", arrived(poll.idMessage))).messageData).toMatchObject({
+      typeMessage: "pollMessage",
+      pollMessageData: { name: "Which colour?", options: [{ optionName: "green" }, { optionName: "red" }], multipleAnswers: false },
+    });
+  }, 60_000);
+
+  it("receiveNotification answers null once the queue is empty", async () => {
+    // Drain what is left (statuses of B's reply…); the SDK's polling loop stops on a falsy answer.
+    let last: Body | null = { typeWebhook: "start" };
+    for (let round = 0; round < 30 && last !== null; round++) last = await inboxB.takeOne();
+    expect(last).toBeNull();
+  }, 60_000);
+});
