@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { useNavigate } from "react-router";
+import { useLocation, useNavigate } from "react-router";
 import type { AccountView } from "../../../../shared/accounts.schemas.js";
 import { onApiError } from "../../api/client.js";
 import { fetchSession } from "../../api/console.js";
@@ -85,11 +85,19 @@ export function useSession(): Session {
 }
 
 /** After login or registration: signs the account in and opens where a freshly signed-in person belongs. */
+/** Where the console guard sent the person from, if it is a path of this site. */
+function returnPath(state: unknown): string | undefined {
+  const returnTo = (state as { returnTo?: unknown } | null)?.returnTo;
+  return typeof returnTo === "string" && returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : undefined;
+}
+
 export function useEnterConsole(): (account: AccountView) => void {
   const { signIn } = useSession();
   const navigate = useNavigate();
+  const location = useLocation();
   return (account) => {
     signIn(account);
-    navigate(account.mustChangePassword ? "/console/account" : "/console/instances", { replace: true });
+    const next = account.mustChangePassword ? "/console/account" : (returnPath(location.state) ?? "/console/instances");
+    navigate(next, { replace: true });
   };
 }

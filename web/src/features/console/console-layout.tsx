@@ -14,7 +14,7 @@ export function ConsoleLayout() {
   const { t } = useTranslation();
   const { state, signOut } = useSession();
   const navigate = useNavigate();
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const [loggingOut, setLoggingOut] = useState(false);
   const [logoutFailure, setLogoutFailure] = useState<FormFailure | null>(null);
 
@@ -27,7 +27,8 @@ export function ConsoleLayout() {
       </main>
     );
   }
-  if (state.status === "signed-out") return <Navigate to="/login" replace />;
+  // After signing in, the person comes back here (a QR link to /sandbox keeps its code).
+  if (state.status === "signed-out") return <Navigate to="/login" replace state={{ returnTo: `${pathname}${search}` }} />;
 
   const { account } = state;
   if (account.mustChangePassword && pathname !== ACCOUNT_PATH) return <Navigate to={ACCOUNT_PATH} replace />;
