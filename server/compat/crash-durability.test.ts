@@ -234,7 +234,14 @@ const WAVES = 4;
 const WAVE_SIZE = 10;
 const WAVE_EVERY_MS = 375;
 
-async function burstThenKill(server: ServerProcess, instances: Instance[], chatId: string, killInWave: number): Promise<BurstResult> {
+async function burstThenKill(
+  server: ServerProcess,
+  instances: Instance[],
+  chatId: string,
+  killInWave: number,
+  /** Also waited for (at most 5 s) before the kill. */
+  alsoBeforeKill: () => Promise<void> = async () => undefined,
+): Promise<BurstResult> {
   const result: BurstResult = {
     acknowledged: new Map(instances.map((instance) => [instance.idInstance, []])),
     otherStatuses: [],
@@ -275,7 +282,7 @@ async function burstThenKill(server: ServerProcess, instances: Instance[], chatI
     }
     if (wave === killInWave) {
       // Killed as the wave's first answer arrives: the rest of it is being parsed or written.
-      await Promise.race([killWaveAnswered, sleep(1_000)]);
+      await Promise.race([Promise.all([killWaveAnswered, alsoBeforeKill()]), sleep(5_000)]);
       killed = crash(server);
     }
   }
@@ -359,8 +366,16 @@ describe(`crash durability of acknowledged sends (${testDialect})`, () => {
     const recipient = "79003334466";
     await consoleApi.expect("POST", "/api/sandbox/phones", 200, { number: recipient });
 
-    // Authorized instances send one message each 500 ms while the burst goes on; the kill lands mid-stream.
-    const burst = await burstThenKill(server, instances, `${recipient}@c.us`, 2);
+    // Authorized instances send one message each 500 ms while the burst goes on; the kill lands
+    // mid-stream, once the recipient's phone shows at least one of them.
+    const firstDelivered = async () => {
+      for (;;) {
+        const { chats } = await consoleApi.expect<{ chats: unknown[] }>("GET", `/api/sandbox/phones/${recipient}/chats`, 200);
+        if (chats.length > 0) return;
+        await sleep(50);
+      }
+    };
+    const burst = await burstThenKill(server, instances, `${recipient}@c.us`, 2, firstDelivered);
     expect(burst.otherStatuses).toEqual([]);
 
     const restarted = await startServer(dataDir, databaseUrl);
