@@ -111,7 +111,7 @@ function InstanceView({ idInstance }: { idInstance: number }) {
             <InstanceActions instance={instance} token={token} onChanged={setInstance} />
           </div>
         )}
-        {tab === "settings" && <SettingsForm idInstance={idInstance} />}
+        {tab === "settings" && <SettingsForm idInstance={idInstance} onSaved={refresh} />}
         {tab === "api" && <ApiConsole instance={instance} token={token} />}
       </TabPanel>
     </div>

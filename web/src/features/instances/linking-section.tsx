@@ -55,7 +55,8 @@ export function LinkingSection({ idInstance, onLinked }: { idInstance: number; o
           ) : qr.type === "alreadyLogged" ? (
             <p role="status">{t("instance.linking.linked")}</p>
           ) : (
-            <p className="alert alert-warning">{qr.message}</p>
+            // The server's text is English; the only error it gives here is "starting".
+            <p className="alert alert-warning">{t("instance.linking.starting")}</p>
           )}
         </div>
         <div className="linking-phone">

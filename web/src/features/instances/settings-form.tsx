@@ -64,8 +64,11 @@ function toSettings(values: Values): WritableSettings {
   };
 }
 
-/** The Settings tab: every setSettings field under its API name, with a description in the interface language. */
-export function SettingsForm({ idInstance }: { idInstance: number }) {
+/**
+ * The Settings tab: every setSettings field under its API name, with a description in the interface language.
+ * `onSaved` lets the page show the restart that saving causes, without waiting for its next poll.
+ */
+export function SettingsForm({ idInstance, onSaved }: { idInstance: number; onSaved?: () => void }) {
   const [values, setValues] = useState<Values | null>(null);
   const [failure, setFailure] = useState<FormFailure | null>(null);
 
@@ -84,10 +87,18 @@ export function SettingsForm({ idInstance }: { idInstance: number }) {
   );
 
   if (values === null) return failure ? <FormAlert failure={failure} /> : <LoadingStatus />;
-  return <SettingsFields idInstance={idInstance} initialValues={values} />;
+  return <SettingsFields idInstance={idInstance} initialValues={values} onSaved={onSaved} />;
 }
 
-function SettingsFields({ idInstance, initialValues }: { idInstance: number; initialValues: Values }) {
+function SettingsFields({
+  idInstance,
+  initialValues,
+  onSaved,
+}: {
+  idInstance: number;
+  initialValues: Values;
+  onSaved: (() => void) | undefined;
+}) {
   const { t } = useTranslation();
   const form = useFormValues(initialValues);
   /** The values last saved; the success message stays while the form still holds exactly them. */
@@ -101,6 +112,7 @@ function SettingsFields({ idInstance, initialValues }: { idInstance: number; ini
     void form.submit(settingsSchema, settings, async () => {
       await saveInstanceSettings(idInstance, settings);
       setSaved(values);
+      onSaved?.();
     });
   }
 
