@@ -92,8 +92,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     logger: deps.logger ?? loggerOptions(config.logLevel),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    // Ids of our own, so a log line can be matched to a client's report.
-    genReqId: () => crypto.randomUUID(),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -117,28 +115,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     publicUrl: config.publicUrl,
   });
 
-  await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: "no-referrer" },
-    strictTransportSecurity: config.isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
-  });
-
   const instanceRows = new InstancesRepository(db);
   const journal = new JournalRepository(db);
   const notifications = new NotificationQueue(db, instanceRows, clock);
@@ -160,51 +136,77 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate("instanceEvents", events);
   app.decorate("messageWriter", writer);
 
-  await app.register(
-    async (api) => {
-      registerConsoleGuard(api, { publicUrl: config.publicUrl, isHttps: config.isHttps, sessions });
-      await api.register(
-        async (consoleApi) => {
-          await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
-          await consoleApi.register(instancesRoutes, { instances });
-        },
-        { prefix: "/console" },
-      );
-      if (config.isSandboxEnabled) await api.register(sandboxRoutes, { prefix: "/sandbox", network, sandbox, clock });
-    },
-    { prefix: "/api" },
-  );
-
   await app.register(greenApiRoutes, {
     services: { instances, instanceRows, events, journal, notifications, writer, connector: network, clock },
     hasRateLimits: config.hasApiRateLimits,
   });
 
-  const userAgreement = config.userAgreementFile
-    ? fs.readFileSync(config.userAgreementFile, "utf8")
-    : USER_AGREEMENT_TEMPLATE;
-  app.get("/user-agreement", async (_request, reply) =>
-    reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)),
-  );
-  // A stylesheet of its own: the CSP allows no inline styles.
-  app.get("/user-agreement.css", async (_request, reply) =>
-    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(USER_AGREEMENT_STYLES),
-  );
-  app.get("/healthz", async () => ({ ok: true }));
+  // The console and its pages: cookies, security headers (CSP…), the single-page app. The
+  // compatible API above needs none of it, and every request there is worth its speed.
+  await app.register(async (site) => {
+    await site.register(cookie);
+    await site.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: "no-referrer" },
+      strictTransportSecurity: config.isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      crossOriginEmbedderPolicy: false,
+    });
 
-  const webDir = deps.webDir ?? webDistDir;
-  const hasWeb = fs.existsSync(path.join(webDir, "index.html"));
-  if (hasWeb) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false });
-  }
-  app.setNotFoundHandler((request, reply) => {
-    const isPage = request.method === "GET" && !request.url.startsWith("/api/") && !path.extname(request.url.split("?")[0] ?? "");
-    if (isPage && hasWeb) {
-      // The single-page app owns every other page path.
-      return reply.header("cache-control", "no-cache").sendFile("index.html");
+    await site.register(
+      async (api) => {
+        registerConsoleGuard(api, { publicUrl: config.publicUrl, isHttps: config.isHttps, sessions });
+        await api.register(
+          async (consoleApi) => {
+            await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
+            await consoleApi.register(instancesRoutes, { instances });
+          },
+          { prefix: "/console" },
+        );
+        if (config.isSandboxEnabled) await api.register(sandboxRoutes, { prefix: "/sandbox", network, sandbox, clock });
+      },
+      { prefix: "/api" },
+    );
+
+    const userAgreement = config.userAgreementFile
+      ? fs.readFileSync(config.userAgreementFile, "utf8")
+      : USER_AGREEMENT_TEMPLATE;
+    site.get("/user-agreement", async (_request, reply) =>
+      reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)),
+    );
+    // A stylesheet of its own: the CSP allows no inline styles.
+    site.get("/user-agreement.css", async (_request, reply) =>
+      reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(USER_AGREEMENT_STYLES),
+    );
+    site.get("/healthz", async () => ({ ok: true }));
+
+    const webDir = deps.webDir ?? webDistDir;
+    const hasWeb = fs.existsSync(path.join(webDir, "index.html"));
+    if (hasWeb) {
+      await site.register(fastifyStatic, { root: webDir, wildcard: false, index: false });
     }
-    const notFound = new AppError("not_found");
-    return reply.status(notFound.status).send(notFound.toBody());
+    site.setNotFoundHandler((request, reply) => {
+      const isPage = request.method === "GET" && !request.url.startsWith("/api/") && !path.extname(request.url.split("?")[0] ?? "");
+      if (isPage && hasWeb) {
+        // The single-page app owns every other page path.
+        return reply.header("cache-control", "no-cache").sendFile("index.html");
+      }
+      const notFound = new AppError("not_found");
+      return reply.status(notFound.status).send(notFound.toBody());
+    });
   });
 
   const tidy = async () => {

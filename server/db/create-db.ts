@@ -16,9 +16,43 @@ const migrations: Record<string, Migration> = {
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };
 
+/**
+ * Kysely asks better-sqlite3 to prepare every statement anew; the hot paths run the
+ * same few statements thousands of times a second, so prepared ones are kept (LRU).
+ * Kysely runs one SQLite query at a time, so a statement is never used twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 300) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SQLite.Statement {
+      const cached = cache.get(sql);
+      if (cached) {
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
+}
+
 export interface DbOptions {
   /** PostgreSQL only: the schema to work in (tests use one schema per file). */
   searchPath?: string;
+}
+
+const sqliteHandles = new WeakMap<Kysely<Database>, SQLite.Database>();
+
+/**
+ * The better-sqlite3 handle under a SQLite Kysely, for the one hot read that must not
+ * pay Kysely's asynchronous round (the API's instance look-up); undefined on PostgreSQL.
+ */
+export function sqliteHandleOf(db: Kysely<Database>): SQLite.Database | undefined {
+  return sqliteHandles.get(db);
 }
 
 export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysely<Database> {
@@ -30,7 +64,13 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
     sqlite.pragma("synchronous = FULL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // Every API call reads its instance's row: keep hot pages in memory rather than read them
+    // through system calls (64 MiB of cache at most, file pages memory-mapped).
+    sqlite.pragma("cache_size = -65536");
+    sqlite.pragma("mmap_size = 268435456");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    sqliteHandles.set(db, sqlite);
+    return db;
   }
   const pool = new pg.Pool({
     connectionString: config.url,

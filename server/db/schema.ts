@@ -85,6 +85,8 @@ export interface InstanceTable {
   state_settles_at: number | null;
   /** The send queue's spacing: the earliest time of the next send. */
   next_send_at: number;
+  /** 1 while the send queue may hold messages: set with each queued message, cleared when found empty. */
+  has_queued: number;
   created_at: number;
   updated_at: number;
 }

@@ -20,11 +20,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("pairing_code_expires_at", "bigint")
     .addColumn("state_settles_at", "bigint")
     .addColumn("next_send_at", "bigint", (column) => column.notNull())
+    .addColumn("has_queued", "integer", (column) => column.notNull().defaultTo(0))
     .addColumn("created_at", "bigint", (column) => column.notNull())
     .addColumn("updated_at", "bigint", (column) => column.notNull())
     .execute();
   await db.schema.createIndex("instance_user_id_idx").on("instance").column("user_id").execute();
   await db.schema.createIndex("instance_wid_idx").on("instance").column("wid").execute();
+  // The send queue and the "starting" timer look only at the few instances that have work.
+  await db.schema.createIndex("instance_due_sends_idx").on("instance").columns(["state", "has_queued", "next_send_at"]).execute();
+  await db.schema.createIndex("instance_settling_idx").on("instance").columns(["state", "state_settles_at"]).execute();
 
   await db.schema
     .createTable("instance_state_event")

@@ -33,7 +33,7 @@ interface ApiParams {
 }
 
 function sendError(reply: FastifyReply, error: GreenApiError) {
-  return reply.status(error.status).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
+  return reply.status(error.status).headers(CORS_HEADERS).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
 }
 
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
@@ -43,10 +43,6 @@ export async function greenApiRoutes(
 ): Promise<void> {
   const { services, hasRateLimits } = options;
   const limiter = new PerSecondLimiter(() => Date.now());
-
-  app.addHook("onRequest", async (_request, reply) => {
-    reply.headers(CORS_HEADERS);
-  });
 
   // Errors here answer in GREEN-API's words, as text, never the console's JSON shape.
   app.setErrorHandler((error: FastifyError | GreenApiError, request, reply) => {
@@ -62,6 +58,8 @@ export async function greenApiRoutes(
   });
 
   const handle = async (request: FastifyRequest<{ Params: ApiParams }>, reply: FastifyReply) => {
+    // Browsers may call the API from any page, as GREEN-API allows.
+    reply.headers(CORS_HEADERS);
     if (request.method === "OPTIONS") return reply.status(204).send();
     const { idInstance, method: methodName, apiTokenInstance, receiptId } = request.params;
     const method = findApiMethod(methodName);
@@ -75,10 +73,13 @@ export async function greenApiRoutes(
     if (instance === "bad-token") throw unauthorized();
     if (hasRateLimits && !limiter.allow(`${idInstance}:${method.name}`, method.rps)) throw tooManyRequests();
 
-    const aborted = new AbortController();
-    request.raw.once("close", () => {
-      if (!reply.sent) aborted.abort();
-    });
+    // Only a long poll needs to know that its client left.
+    const aborted = method.name === "receiveNotification" ? new AbortController() : undefined;
+    if (aborted) {
+      request.raw.once("close", () => {
+        if (!reply.sent) aborted.abort();
+      });
+    }
     const handler = handlers[method.name];
     if (!handler) throw notFound();
     const result = await handler(
@@ -87,7 +88,7 @@ export async function greenApiRoutes(
         body: request.body,
         query: request.query as Record<string, string | undefined>,
         receiptId,
-        signal: aborted.signal,
+        signal: aborted?.signal,
       },
       services,
     );

@@ -19,9 +19,18 @@ export class JournalRepository {
 
   async insertMany(rows: MessageRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const queuedFor = [...new Set(rows.filter((row) => row.status === "queued").map((row) => row.id_instance))];
     await this.db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         await trx.insertInto("message").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+      }
+      for (let start = 0; start < queuedFor.length; start += INSERT_CHUNK) {
+        await trx
+          .updateTable("instance")
+          .set({ has_queued: 1 })
+          .where("id_instance", "in", queuedFor.slice(start, start + INSERT_CHUNK))
+          .where("has_queued", "=", 0)
+          .execute();
       }
     });
   }
@@ -36,18 +45,45 @@ export class JournalRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  /** The oldest queued message of each authorized instance whose spacing has elapsed. */
-  listDueSends(now: number, limit: number): Promise<MessageRow[]> {
+  /** Authorized instances that may have queued messages and whose spacing has elapsed. */
+  async listInstancesDueToSend(now: number, limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom("instance")
+      .select("id_instance")
+      .where("state", "=", "authorized")
+      .where("has_queued", "=", 1)
+      .where("next_send_at", "<=", now)
+      .limit(limit)
+      .execute();
+    return rows.map((row) => Number(row.id_instance));
+  }
+
+  /** The head of an instance's send queue. */
+  oldestQueued(idInstance: number): Promise<MessageRow | undefined> {
     return this.db
       .selectFrom("message")
-      .innerJoin("instance", "instance.id_instance", "message.id_instance")
-      .selectAll("message")
-      .where("message.status", "=", "queued")
-      .where("instance.state", "=", "authorized")
-      .where("instance.next_send_at", "<=", now)
-      .orderBy("message.created_at")
-      .orderBy("message.id")
-      .limit(limit)
+      .selectAll()
+      .where("status", "=", "queued")
+      .where("id_instance", "=", idInstance)
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Clears the instance's "may have queued" mark unless a message is queued (atomically). */
+  async markQueueEmpty(idInstance: number): Promise<void> {
+    await this.db
+      .updateTable("instance")
+      .set({ has_queued: 0 })
+      .where("id_instance", "=", idInstance)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom("message").select("message.id").where("message.status", "=", "queued").where("message.id_instance", "=", idInstance),
+          ),
+        ),
+      )
       .execute();
   }
 

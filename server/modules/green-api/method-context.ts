@@ -26,7 +26,7 @@ export interface MethodCall {
   query: Record<string, string | undefined>;
   receiptId: string | undefined;
   /** Aborted when the client goes away (a long poll stops waiting). */
-  signal: AbortSignal;
+  signal: AbortSignal | undefined;
 }
 
 /** Answers the JSON value to send (null included). */

@@ -54,12 +54,14 @@ export class SendQueue {
   /** Sends what is due now; returns how many messages left. Tests call it directly. */
   async runOnce(): Promise<number> {
     const now = this.deps.clock.now();
-    const due = await this.deps.journal.listDueSends(now, BATCH);
-    const firstPerInstance = new Map<number, MessageRow>();
-    for (const row of due) if (!firstPerInstance.has(Number(row.id_instance))) firstPerInstance.set(Number(row.id_instance), row);
     let sent = 0;
-    for (const [idInstance, row] of firstPerInstance) {
-      if (await this.sendOne(idInstance, row, now)) sent++;
+    for (const idInstance of await this.deps.journal.listInstancesDueToSend(now, BATCH)) {
+      const head = await this.deps.journal.oldestQueued(idInstance);
+      if (!head) {
+        await this.deps.journal.markQueueEmpty(idInstance);
+        continue;
+      }
+      if (await this.sendOne(idInstance, head, now)) sent++;
     }
     return sent;
   }

@@ -1,11 +1,36 @@
 import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { Database, InstanceTable } from "../../db/schema.js";
+import { sqliteHandleOf } from "../../db/create-db.js";
 import { createSortableId } from "../../security/tokens.js";
 
 export type InstanceRow = Selectable<InstanceTable>;
 
+/** How many instance rows the SQLite cache keeps: about 1.5 KB each. */
+const CACHE_ROWS = 100_000;
+
 export class InstancesRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * Every API call reads its instance. On SQLite this process is the only writer of the
+   * table (one node), and every write below goes through this class, which drops the row
+   * from the cache: so the cache is always what the table holds. PostgreSQL serves several
+   * nodes, each writing, so there every read goes to the database.
+   */
+  private readonly cache: Map<number, InstanceRow> | undefined;
+  private readonly findOnSqlite: ((idInstance: number) => InstanceRow | undefined) | undefined;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const sqlite = sqliteHandleOf(db);
+    if (sqlite) {
+      // One synchronous prepared statement: Kysely's asynchronous round costs more than the read.
+      const statement = sqlite.prepare<[number], InstanceRow>('select * from "instance" where "id_instance" = ?');
+      this.findOnSqlite = (idInstance) => statement.get(idInstance);
+      this.cache = new Map();
+    }
+  }
+
+  private forget(idInstance: number): void {
+    this.cache?.delete(idInstance);
+  }
 
   /** Inserts unless the id is taken; returns false on a collision so the caller can draw again. */
   async create(row: InstanceRow): Promise<boolean> {
@@ -13,8 +38,23 @@ export class InstancesRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  find(idInstance: number): Promise<InstanceRow | undefined> {
-    return this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
+  /**
+   * Every API call starts here. On SQLite it skips Kysely's asynchronous driver round,
+   * which costs several times the read itself; the answer is the same row either way.
+   */
+  async find(idInstance: number): Promise<InstanceRow | undefined> {
+    if (!this.cache || !this.findOnSqlite) {
+      return this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
+    }
+    const cached = this.cache.get(idInstance);
+    if (cached) return cached;
+    const row = this.findOnSqlite(idInstance);
+    if (row) {
+      // Oldest first out: a Map iterates in insertion order.
+      if (this.cache.size >= CACHE_ROWS) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(idInstance, Object.freeze(row));
+    }
+    return row;
   }
 
   listForUser(userId: string): Promise<InstanceRow[]> {
@@ -26,8 +66,10 @@ export class InstancesRepository {
     return this.db.selectFrom("instance").selectAll().where("wid", "=", wid).orderBy("created_at").execute();
   }
 
+  // Each write forgets the cached row after it is done: a read in between may have cached the old one.
   async update(idInstance: number, changes: Updateable<InstanceTable>): Promise<void> {
     await this.db.updateTable("instance").set(changes).where("id_instance", "=", idInstance).execute();
+    this.forget(idInstance);
   }
 
   /**
@@ -42,11 +84,13 @@ export class InstancesRepository {
       .where("state", "=", "authorized")
       .where("next_send_at", "<=", now)
       .executeTakeFirst();
+    this.forget(idInstance);
     return Number(result.numUpdatedRows) === 1;
   }
 
   async delete(idInstance: number): Promise<void> {
     await this.db.deleteFrom("instance").where("id_instance", "=", idInstance).execute();
+    this.forget(idInstance);
   }
 
   findByLinkCode(code: string, now: number): Promise<InstanceRow | undefined> {
@@ -104,6 +148,7 @@ export class InstancesRepository {
       .where("id_instance", "=", idInstance)
       .returning("last_receipt_id")
       .executeTakeFirst();
+    this.forget(idInstance);
     if (!row) throw new Error(`instance ${idInstance} is gone`);
     return Number(row.last_receipt_id);
   }

@@ -56,6 +56,7 @@ export class InstancesService {
         pairing_code_expires_at: null,
         state_settles_at: null,
         next_send_at: 0,
+        has_queued: 0,
         created_at: now,
         updated_at: now,
       };
