@@ -217,13 +217,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
     await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
     await notifications.deleteOlderThan(now - DAY_MS);
+    await sendQueue.recoverInterrupted();
   };
   app.decorate("housekeeping", tidy);
   let housekeeping: NodeJS.Timeout | undefined;
   let settling: NodeJS.Timeout | undefined;
+  let recovery: NodeJS.Timeout | undefined;
   app.addHook("onReady", async () => {
     mailQueue.start();
     sendQueue.start();
+    // Sends cut short by a previous crash are settled as soon as their minute has passed.
+    recovery = setTimeout(
+      () => void sendQueue.recoverInterrupted().catch((error: unknown) => app.log.error({ err: error }, "send recovery failed")),
+      61_000,
+    );
+    recovery.unref();
     settling = setInterval(() => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")), SETTLE_MS);
     settling.unref();
     housekeeping = setInterval(() => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")), HOUSEKEEPING_MS);
@@ -232,6 +240,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook("onClose", async () => {
     clearInterval(housekeeping);
     clearInterval(settling);
+    clearTimeout(recovery);
     await sendQueue.stop();
     await writer.drain();
     await mailQueue.stop();

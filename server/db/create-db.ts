@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config.js";
 import type { Database } from "./schema.js";
@@ -89,11 +89,15 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
 
 /** Brings the schema up to date; throws when a migration fails. */
 export async function migrateToLatest(db: Kysely<Database>, options: DbOptions = {}): Promise<void> {
-  // Named explicitly beside a search path: Kysely looks for its tables across all schemas otherwise.
+  // On PostgreSQL the schema is named explicitly: otherwise Kysely looks for its bookkeeping
+  // tables across every schema, and another schema's (a second Switchboard) would fool it.
+  const schema = sqliteHandleOf(db)
+    ? undefined
+    : (options.searchPath ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema);
   const migrator = new Migrator({
     db,
     provider: staticProvider,
-    ...(options.searchPath ? { migrationTableSchema: options.searchPath } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");

@@ -53,6 +53,11 @@ export interface MessengerConnector {
   /** Marks messages of a chat read (all unread ones when idMessage is left out). */
   readChat(instance: InstanceRow, chatId: string, idMessage?: string): Promise<void>;
   contacts(instance: InstanceRow): Promise<Contact[]>;
+  /**
+   * What the network knows of a message whose send was cut short (the process died while
+   * handing it over): how far it got, or undefined if it never arrived.
+   */
+  deliveryOf(instance: InstanceRow, idMessage: string): Promise<DeliveryStatus | undefined>;
 }
 
 /** What a connector reports; the API layer turns it into state, journals and notifications. */

@@ -103,6 +103,13 @@ export class SandboxNetwork implements MessengerConnector {
     return [...numbers].map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
   }
 
+  async deliveryOf(instance: InstanceRow, idMessage: string): Promise<DeliveryStatus | undefined> {
+    const copies = await this.deps.sandbox.listCopies(idMessage);
+    const senderCopy = copies.find((copy) => copy.from_me === 1 && copy.phone_number === phoneOf(instance.wid));
+    if (senderCopy?.status) return senderCopy.status as DeliveryStatus;
+    return copies.some((copy) => copy.from_me === 0) ? "delivered" : undefined;
+  }
+
   /** A sandbox phone links an instance with the code of its QR link or a pairing code typed by hand. */
   async link(phoneNumber: string, code: string): Promise<InstanceRow> {
     // The caller has opened the phone (the routes check its owner).

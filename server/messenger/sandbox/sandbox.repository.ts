@@ -85,6 +85,11 @@ export class SandboxRepository {
     return ids;
   }
 
+  /** The sender's and the receivers' copies of one message. */
+  listCopies(idMessage: string): Promise<SandboxMessageRow[]> {
+    return this.db.selectFrom("sandbox_message").selectAll().where("id_message", "=", idMessage).execute();
+  }
+
   async setSentStatus(phone: string, idMessages: string[], status: string): Promise<void> {
     if (idMessages.length === 0) return;
     await this.db

@@ -74,6 +74,17 @@ describe("routing and authentication", () => {
     expect((await callApi(harness.app, instance, "GET", "showMessagesQueue")).json()).toEqual([]);
   });
 
+  it("takes null for an optional field, as the official SDK's typings send it", async () => {
+    const contact = await callApi(harness.app, instance, "POST", "sendContact", {
+      body: { chatId: "79001234567@c.us", contact: { phoneContact: 79001234568, firstName: "Ada", middleName: null, lastName: null, company: null }, quotedMessageId: null },
+    });
+    expect(contact.statusCode).toBe(200);
+    const message = await callApi(harness.app, instance, "POST", "sendMessage", {
+      body: { chatId: "79001234567@c.us", message: "hi", quotedMessageId: null, linkPreview: null },
+    });
+    expect(message.statusCode).toBe(200);
+  });
+
   it("never logs the token of a request", async () => {
     const { redactApiToken } = await import("../../app.js");
     expect(redactApiToken(`/waInstance1101000001/sendMessage/${instance.token}`)).toBe("/waInstance1101000001/sendMessage/[redacted]");

@@ -45,6 +45,18 @@ export class JournalRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  /** Messages handed to the network before `before` whose outcome was never recorded. */
+  listStalePending(before: number, limit: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom("message")
+      .selectAll()
+      .where("status", "=", "pending")
+      .where("sent_at", "<", before)
+      .orderBy("sent_at")
+      .limit(limit)
+      .execute();
+  }
+
   /** Authorized instances that may have queued messages and whose spacing has elapsed. */
   async listInstancesDueToSend(now: number, limit: number): Promise<number[]> {
     const rows = await this.db

@@ -297,6 +297,36 @@ describe("send queue", () => {
   });
 });
 
+describe("sends cut short by a crash", () => {
+  it("settle as what the network knows: delivered if it arrived, failed (always notified) if not", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "no" });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const arrived = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "made it" })).json().idMessage;
+    await flushSends(harness);
+    const lost = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "lost" })).json().idMessage;
+    await harness.app.messageWriter.drain();
+    await drainNotifications(harness.app, alice);
+    // As the process left them when it died: handed over (or about to be), no outcome recorded.
+    await harness.database.db
+      .updateTable("message")
+      .set({ status: "pending", sent_at: harness.clock.now() })
+      .where("id_message", "in", [arrived, lost])
+      .where("direction", "=", "outgoing")
+      .execute();
+
+    expect(await harness.app.sendQueue.recoverInterrupted()).toBe(0);
+    harness.clock.advance(60_001);
+    expect(await harness.app.sendQueue.recoverInterrupted()).toBe(2);
+    const statuses = Object.fromEntries(
+      (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json().map((entry: { idMessage: string; statusMessage: string }) => [entry.idMessage, entry.statusMessage]),
+    );
+    expect(statuses).toEqual({ [arrived]: "delivered", [lost]: "failed" });
+    const seen = await drainNotifications(harness.app, alice);
+    expect(seen).toEqual([expect.objectContaining({ typeWebhook: "outgoingMessageStatus", idMessage: lost, status: "failed" })]);
+  });
+});
+
 describe("notification queue", () => {
   it("returns the head until it is deleted, then the next, FIFO", async () => {
     const instance = await linkedInstance({ stateWebhook: "yes" });

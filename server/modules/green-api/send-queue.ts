@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../../clock.js";
-import type { MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
+import type { DeliveryStatus, MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
 import type { InstancesRepository } from "../instances/instances.repository.js";
 import type { InstanceEvents } from "./instance-events.js";
 import { parseContent, type JournalRepository, type MessageRow } from "./journal.repository.js";
@@ -8,7 +8,9 @@ import { readSettings } from "./settings.js";
 import { MIN_SEND_DELAY_MS } from "../../../shared/green-api.js";
 
 const TICK_MS = 100;
-const PROGRESSION = ["sent", "delivered", "read"] as const;
+const PROGRESSION: readonly DeliveryStatus[] = ["sent", "delivered", "read"];
+/** Handing one message to the network takes milliseconds; a minute means the process died meanwhile. */
+const INTERRUPTED_AFTER_MS = 60_000;
 const BATCH = 200;
 /** Queued messages live 24 hours, as GREEN-API's. */
 export const SEND_QUEUE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -33,6 +35,32 @@ export class SendQueue {
       log: FastifyBaseLogger;
     },
   ) {}
+
+  /**
+   * Settles sends cut short by a crash: a message left "pending" longer than a send can take
+   * gets the status the network knows, or "failed" (always notified) if it never arrived.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const stale = await this.deps.journal.listStalePending(this.deps.clock.now() - INTERRUPTED_AFTER_MS, BATCH);
+    for (const row of stale) {
+      const idInstance = Number(row.id_instance);
+      const instance = await this.deps.instances.find(idInstance);
+      const reached = instance ? await this.deps.connector.deliveryOf(instance, row.id_message) : undefined;
+      await this.report(idInstance, row.id_message, reached ?? "failed");
+    }
+    return stale.length;
+  }
+
+  /** Tells the owner every step up to `reached`: sent, then delivered, then read. */
+  private async report(idInstance: number, idMessage: string, reached: DeliveryStatus): Promise<void> {
+    if (reached === "noAccount" || reached === "failed") {
+      await this.deps.events.statusChanged(idInstance, idMessage, reached);
+      return;
+    }
+    for (const status of PROGRESSION.slice(0, PROGRESSION.indexOf(reached) + 1)) {
+      await this.deps.events.statusChanged(idInstance, idMessage, status);
+    }
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -86,15 +114,8 @@ export class SendQueue {
     // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice.
     await this.deps.journal.setOutgoingStatus(idInstance, row.id_message, "pending", now);
     const reached = await this.deps.connector.send(instance, message);
-    if (reached === "noAccount" || reached === "failed") {
-      await this.deps.events.statusChanged(idInstance, row.id_message, reached);
-      return true;
-    }
-    await this.deps.events.apiMessageSent(instance, message);
-    // Owners see every step: sent, then delivered, then read.
-    for (const status of PROGRESSION.slice(0, PROGRESSION.indexOf(reached) + 1)) {
-      await this.deps.events.statusChanged(idInstance, row.id_message, status);
-    }
+    if (reached !== "noAccount" && reached !== "failed") await this.deps.events.apiMessageSent(instance, message);
+    await this.report(idInstance, row.id_message, reached);
     return true;
   }
 }

@@ -9,24 +9,26 @@ export const CHAT_ID_FORMAT = "'chatId' must be one of the next formats: 'phone_
 const chatId = (field = "chatId") =>
   z.string().min(1).regex(/^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/, field === "chatId" ? CHAT_ID_FORMAT : `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`);
 const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
+/** Optional fields also accept null: the official SDK's typings send null for what is not given. */
+const optional = <Schema extends z.ZodType>(schema: Schema) => schema.nullish().transform((value) => value ?? undefined);
 
 const sendMessageBody = z.strictObject({
   chatId: chatId(),
   message: z.string().min(1).max(20_000),
-  quotedMessageId: messageId.optional(),
-  linkPreview: z.boolean().optional(),
-  typePreview: z.enum(["large", "small"]).optional(),
-  customPreview: z.record(z.string(), z.unknown()).optional(),
-  typingTime: z.number().int().min(1000).max(20_000).optional(),
+  quotedMessageId: optional(messageId),
+  linkPreview: optional(z.boolean()),
+  typePreview: optional(z.enum(["large", "small"])),
+  customPreview: optional(z.record(z.string(), z.unknown())),
+  typingTime: optional(z.number().int().min(1000).max(20_000)),
 });
 
 const sendLocationBody = z.strictObject({
   chatId: chatId(),
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
-  nameLocation: z.string().max(1000).optional(),
-  address: z.string().max(1000).optional(),
-  quotedMessageId: messageId.optional(),
+  nameLocation: optional(z.string().max(1000)),
+  address: optional(z.string().max(1000)),
+  quotedMessageId: optional(messageId),
 });
 
 const sendContactBody = z.strictObject({
@@ -34,15 +36,15 @@ const sendContactBody = z.strictObject({
   contact: z
     .strictObject({
       phoneContact: z.number().int().positive(),
-      firstName: z.string().max(256).optional(),
-      middleName: z.string().max(256).optional(),
-      lastName: z.string().max(256).optional(),
-      company: z.string().max(256).optional(),
+      firstName: optional(z.string().max(256)),
+      middleName: optional(z.string().max(256)),
+      lastName: optional(z.string().max(256)),
+      company: optional(z.string().max(256)),
     })
     .refine((contact) => [contact.firstName, contact.middleName, contact.lastName, contact.company].some(Boolean), {
       message: "'contact' must contain at least one of [firstName, middleName, lastName, company]",
     }),
-  quotedMessageId: messageId.optional(),
+  quotedMessageId: optional(messageId),
 });
 
 const sendPollBody = z.strictObject({
@@ -55,15 +57,15 @@ const sendPollBody = z.strictObject({
     .refine((options) => new Set(options.map((option) => option.optionName)).size === options.length, {
       message: "'options' must contain unique values",
     }),
-  multipleAnswers: z.boolean().optional(),
-  quotedMessageId: messageId.optional(),
+  multipleAnswers: optional(z.boolean()),
+  quotedMessageId: optional(messageId),
 });
 
 const forwardMessagesBody = z.strictObject({
   chatId: chatId(),
   chatIdFrom: chatId("chatIdFrom"),
   messages: z.array(z.string().min(1).max(64)).min(1).max(100),
-  typingTime: z.number().int().min(1000).max(20_000).optional(),
+  typingTime: optional(z.number().int().min(1000).max(20_000)),
 });
 
 /** Queues one message and answers once it is durably stored. */
