@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const instanceRows = new InstancesRepository(db);
   const journal = new JournalRepository(db);
-  const notifications = new NotificationQueue(db, instanceRows, clock);
+  const notifications = new NotificationQueue(db, clock);
   const events = new InstanceEvents({ instances: instanceRows, journal, notifications, clock });
   const sandbox = new SandboxRepository(db);
   const network = new SandboxNetwork({ sandbox, instances: instanceRows, journal, events, clock, publicUrl: config.publicUrl });

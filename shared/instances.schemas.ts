@@ -46,6 +46,9 @@ export const instanceQrResponseSchema = z.object({
 export type InstanceQrResponse = z.infer<typeof instanceQrResponseSchema>;
 
 export const pairingCodeRequestSchema = z.strictObject({
-  phoneNumber: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform((value) => String(value)),
+  phoneNumber: z
+    .union([z.number().int(), z.string()])
+    .transform((value) => String(value))
+    .pipe(z.string().regex(/^[1-9]\d{9,14}$/, "invalid")),
 });
 export const pairingCodeResponseSchema = z.object({ status: z.boolean(), code: z.string() });

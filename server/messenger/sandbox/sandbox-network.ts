@@ -156,10 +156,12 @@ export class SandboxNetwork implements MessengerConnector {
   }
 
   private async deliver(fromNumber: string, message: NetworkMessage, viaInstance?: number): Promise<DeliveryStatus> {
+    // The sandbox has people only: groups and hidden ids reach nobody.
+    if (!message.chatId.endsWith("@c.us")) return "noAccount";
     const toNumber = phoneOf(message.chatId);
     // A message to one's own number stays "sent", as on WhatsApp.
     if (toNumber === fromNumber) return "sent";
-    const exists = message.chatId.endsWith("@c.us") && (await this.hasAccount(toNumber));
+    const exists = await this.hasAccount(toNumber);
     const status: DeliveryStatus = exists ? "delivered" : "noAccount";
     const text = displayText(message);
     if (await this.deps.sandbox.hasPhone(fromNumber)) {

@@ -34,55 +34,53 @@ export class SandboxRepository {
     await this.db.insertInto("sandbox_message").values(row).execute();
   }
 
-  listMessages(phone: string, peer: string): Promise<SandboxMessageRow[]> {
-    return this.db
+  /** The latest messages of a chat, oldest first: a phone's screen shows the last 500. */
+  async listMessages(phone: string, peer: string): Promise<SandboxMessageRow[]> {
+    const latest = await this.db
       .selectFrom("sandbox_message")
       .selectAll()
       .where("phone_number", "=", phone)
       .where("peer_number", "=", peer)
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute();
-  }
-
-  async listChats(phone: string) {
-    const rows = await this.db
-      .selectFrom("sandbox_message")
-      .selectAll()
-      .where("phone_number", "=", phone)
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
+      .limit(500)
       .execute();
-    const chats = new Map<string, { peer: string; last: SandboxMessageRow; unread: number }>();
-    for (const row of rows) {
-      const chat = chats.get(row.peer_number) ?? { peer: row.peer_number, last: row, unread: 0 };
-      if (row.from_me === 0 && row.is_read === 0) chat.unread++;
-      chats.set(row.peer_number, chat);
-    }
-    return [...chats.values()];
+    return latest.reverse();
   }
 
-  /** Marks what `phone` received from `peer` read; returns the ids that were unread. */
+  /** Each chat of a phone with its last message and unread count, newest first. */
+  async listChats(phone: string) {
+    const chats = await this.db
+      .selectFrom("sandbox_message")
+      .select((eb) => [
+        "peer_number",
+        eb.fn.max("id").as("last_id"),
+        eb.fn.sum<number>(eb.case().when(eb.and([eb("from_me", "=", 0), eb("is_read", "=", 0)])).then(1).else(0).end()).as("unread"),
+      ])
+      .where("phone_number", "=", phone)
+      .groupBy("peer_number")
+      .execute();
+    const lastIds = chats.map((chat) => chat.last_id);
+    const lasts = lastIds.length
+      ? await this.db.selectFrom("sandbox_message").selectAll().where("id", "in", lastIds).execute()
+      : [];
+    const byId = new Map(lasts.map((row) => [row.id, row]));
+    return chats
+      .map((chat) => ({ peer: chat.peer_number, last: byId.get(chat.last_id)!, unread: Number(chat.unread) }))
+      .sort((a, b) => b.last.id.localeCompare(a.last.id));
+  }
+
+  /** Marks what `phone` received from `peer` read, in one statement; returns the ids that were unread. */
   async markReceivedRead(phone: string, peer: string, idMessage?: string): Promise<string[]> {
     let query = this.db
-      .selectFrom("sandbox_message")
-      .select("id_message")
+      .updateTable("sandbox_message")
+      .set({ is_read: 1 })
       .where("phone_number", "=", phone)
       .where("peer_number", "=", peer)
       .where("from_me", "=", 0)
       .where("is_read", "=", 0);
     if (idMessage) query = query.where("id_message", "=", idMessage);
-    const ids = (await query.execute()).map((row) => row.id_message);
-    if (ids.length > 0) {
-      await this.db
-        .updateTable("sandbox_message")
-        .set({ is_read: 1 })
-        .where("phone_number", "=", phone)
-        .where("peer_number", "=", peer)
-        .where("id_message", "in", ids)
-        .execute();
-    }
-    return ids;
+    return (await query.returning("id_message").execute()).map((row) => row.id_message);
   }
 
   /** The sender's and the receivers' copies of one message. */
@@ -91,13 +89,15 @@ export class SandboxRepository {
   }
 
   async setSentStatus(phone: string, idMessages: string[], status: string): Promise<void> {
-    if (idMessages.length === 0) return;
-    await this.db
-      .updateTable("sandbox_message")
-      .set({ status })
-      .where("phone_number", "=", phone)
-      .where("from_me", "=", 1)
-      .where("id_message", "in", idMessages)
-      .execute();
+    // In slices: SQLite binds at most 32,766 values in one statement.
+    for (let start = 0; start < idMessages.length; start += 1000) {
+      await this.db
+        .updateTable("sandbox_message")
+        .set({ status })
+        .where("phone_number", "=", phone)
+        .where("from_me", "=", 1)
+        .where("id_message", "in", idMessages.slice(start, start + 1000))
+        .execute();
+    }
   }
 }

@@ -113,8 +113,19 @@ export class AccountsRepository {
     });
   }
 
+  /** Old temporary passwords go, except one a session still began with: its Current password. */
   async deleteExpiredTemporaryPasswords(cutoff: number): Promise<void> {
-    await this.db.deleteFrom("temporary_password").where("expires_at", "<", cutoff).execute();
+    await this.db
+      .deleteFrom("temporary_password")
+      .where("expires_at", "<", cutoff)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom("session").select("session.token_hash").whereRef("session.temporary_password_id", "=", "temporary_password.id"),
+          ),
+        ),
+      )
+      .execute();
   }
 }
 

@@ -43,6 +43,13 @@ export async function greenApiRoutes(
 ): Promise<void> {
   const { services, hasRateLimits } = options;
   const limiter = new PerSecondLimiter(() => Date.now());
+  // Long polls end when the server closes, rather than holding the shutdown for up to 60 s.
+  const polls = new Set<AbortController>();
+  let isClosing = false;
+  app.addHook("preClose", async () => {
+    isClosing = true;
+    for (const poll of polls) poll.abort();
+  });
 
   // Errors here answer in GREEN-API's words, as text, never the console's JSON shape.
   app.setErrorHandler((error: FastifyError | GreenApiError, request, reply) => {
@@ -76,22 +83,30 @@ export async function greenApiRoutes(
     // Only a long poll needs to know that its client left.
     const aborted = method.name === "receiveNotification" ? new AbortController() : undefined;
     if (aborted) {
+      polls.add(aborted);
       request.raw.once("close", () => {
         if (!reply.sent) aborted.abort();
       });
     }
     const handler = handlers[method.name];
     if (!handler) throw notFound();
-    const result = await handler(
-      {
-        instance,
-        body: request.body,
-        query: request.query as Record<string, string | undefined>,
-        receiptId,
-        signal: aborted?.signal,
-      },
-      services,
-    );
+    let result: unknown;
+    try {
+      result = await handler(
+        {
+          instance,
+          body: request.body,
+          query: request.query as Record<string, string | undefined>,
+          receiptId,
+          signal: aborted?.signal,
+        },
+        services,
+      );
+    } finally {
+      if (aborted) polls.delete(aborted);
+    }
+    // A kept-alive connection would hold the shutdown open: the client gets this answer and reconnects.
+    if (isClosing) reply.header("connection", "close");
     // `null` must reach the client as the JSON literal: an empty notification queue.
     return reply.type("application/json; charset=utf-8").send(JSON.stringify(result ?? null));
   };

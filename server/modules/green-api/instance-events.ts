@@ -11,6 +11,7 @@ import { phoneOf } from "./ids.js";
 export const STARTING_MS = 1_500;
 
 /** Statuses only move forward: a late "delivered" never undoes "read". */
+const PROGRESSION: readonly DeliveryStatus[] = ["sent", "delivered", "read"];
 const STATUS_RANK: Record<string, number> = { queued: 0, pending: 0, sent: 1, delivered: 2, read: 3, noAccount: 4, failed: 4 };
 
 export function instanceData(instance: InstanceRow) {
@@ -63,12 +64,14 @@ export class InstanceEvents implements ConnectorEvents {
       state_settles_at: changes.settlesAt === undefined ? instance.state_settles_at : changes.settlesAt,
       updated_at: now,
     };
-    await this.deps.instances.update(Number(instance.id_instance), {
+    // Only from the state this change was decided on: a logout or reboot meanwhile wins.
+    const changed = await this.deps.instances.updateIfUnchanged(instance, {
       state,
       wid,
       state_settles_at: updated.state_settles_at,
       updated_at: now,
     });
+    if (!changed) return (await this.deps.instances.find(Number(instance.id_instance))) ?? instance;
     if (state !== instance.state) {
       await this.deps.instances.recordState(Number(instance.id_instance), state, phoneOf(wid), now);
       if (readSettings(instance.settings).stateWebhook === "yes") {
@@ -86,8 +89,17 @@ export class InstanceEvents implements ConnectorEvents {
     });
   }
 
-  /** Ends every "starting" phase that is due: linked instances become authorized, others notAuthorized. */
-  async settle(): Promise<void> {
+  private settling: Promise<void> | undefined;
+
+  /** Ends every "starting" phase that is due; overlapping calls share one pass. */
+  settle(): Promise<void> {
+    this.settling ??= this.settleDue().finally(() => {
+      this.settling = undefined;
+    });
+    return this.settling;
+  }
+
+  private async settleDue(): Promise<void> {
     for (const instance of await this.deps.instances.listSettling(this.deps.clock.now())) {
       await this.changeState(instance, instance.wid ? "authorized" : "notAuthorized", { settlesAt: null });
     }
@@ -113,7 +125,8 @@ export class InstanceEvents implements ConnectorEvents {
 
   async incomingMessage(idInstance: number, message: NetworkMessage): Promise<void> {
     const instance = await this.load(idInstance);
-    if (!instance || instance.state !== "authorized") return;
+    // A linked instance that is restarting still gets what arrives meanwhile.
+    if (!instance?.wid) return;
     const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "incoming", message, { status: "", sendByApi: false }));
     if (!inserted) return;
     const settings = readSettings(instance.settings);
@@ -142,7 +155,7 @@ export class InstanceEvents implements ConnectorEvents {
 
   async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
     const instance = await this.load(idInstance);
-    if (!instance || instance.state !== "authorized") return;
+    if (!instance?.wid) return;
     const inserted = await this.deps.journal.insertOnce(
       journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }),
     );
@@ -158,21 +171,29 @@ export class InstanceEvents implements ConnectorEvents {
     }
   }
 
+  /**
+   * Moves a sent message's status forward to `status`, through every step before it (sent,
+   * delivered, read), telling the owner of each step once. Each step is a conditional update
+   * from a lower status, so concurrent reports never move a status back or repeat one.
+   */
   async statusChanged(idInstance: number, idMessage: string, status: DeliveryStatus): Promise<void> {
     const instance = await this.load(idInstance);
     if (!instance) return;
-    const message = await this.deps.journal.findOutgoing(idInstance, idMessage);
-    if (!message || (STATUS_RANK[status] ?? 0) <= (STATUS_RANK[message.status] ?? 0)) return;
-    await this.deps.journal.setOutgoingStatus(idInstance, idMessage, status);
     // noAccount and failed always reach the owner; the rest only with outgoingWebhook on.
-    const isAlwaysSent = status === "noAccount" || status === "failed";
-    if (isAlwaysSent || readSettings(instance.settings).outgoingWebhook === "yes") {
-      await this.notify(instance, "outgoingMessageStatus", {
-        chatId: message.chat_id,
-        idMessage,
-        status,
-        sendByApi: message.send_by_api === 1,
-      });
+    const isFinalFailure = status === "noAccount" || status === "failed";
+    const steps = isFinalFailure ? [status] : PROGRESSION.slice(0, PROGRESSION.indexOf(status) + 1);
+    for (const step of steps) {
+      const lower = Object.keys(STATUS_RANK).filter((other) => STATUS_RANK[other]! < STATUS_RANK[step]!);
+      const message = await this.deps.journal.advanceOutgoingStatus(idInstance, idMessage, step, lower);
+      if (!message) continue;
+      if (isFinalFailure || readSettings(instance.settings).outgoingWebhook === "yes") {
+        await this.notify(instance, "outgoingMessageStatus", {
+          chatId: message.chat_id,
+          idMessage,
+          status: step,
+          sendByApi: message.send_by_api === 1,
+        });
+      }
     }
   }
 }

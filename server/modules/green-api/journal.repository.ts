@@ -12,6 +12,10 @@ export interface MessageContent {
 
 /** SQLite caps bound variables per statement; 16 columns × 500 rows stays far below. */
 const INSERT_CHUNK = 500;
+/** At most this many entries in one answer of lastIncomingMessages / lastOutgoingMessages. */
+const JOURNAL_ANSWER_LIMIT = 10_000;
+/** showMessagesQueue answers the first this many queued messages. */
+const QUEUE_ANSWER_LIMIT = 1_000;
 
 /** The message table: the send queue (status "queued") and the journal of every chat. */
 export class JournalRepository {
@@ -110,6 +114,30 @@ export class JournalRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Sets an outgoing message's status if it is now one of `from`; answers the row when it did. */
+  advanceOutgoingStatus(idInstance: number, idMessage: string, status: string, from: string[]) {
+    return this.db
+      .updateTable("message")
+      .set({ status })
+      .where("id_instance", "=", idInstance)
+      .where("id_message", "=", idMessage)
+      .where("direction", "=", "outgoing")
+      .where("status", "in", from)
+      .returning(["chat_id", "send_by_api"])
+      .executeTakeFirst();
+  }
+
+  /** Takes a queued message out of the queue to send it; false if it was cleared or taken meanwhile. */
+  async claimForSending(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("message")
+      .set({ status: "pending", sent_at: now })
+      .where("id", "=", id)
+      .where("status", "=", "queued")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   findOutgoing(idInstance: number, idMessage: string): Promise<MessageRow | undefined> {
     return this.db
       .selectFrom("message")
@@ -154,6 +182,7 @@ export class JournalRepository {
       .where("created_at", ">=", since)
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
+      .limit(JOURNAL_ANSWER_LIMIT)
       .execute();
   }
 
@@ -165,6 +194,7 @@ export class JournalRepository {
       .where("status", "=", "queued")
       .orderBy("created_at")
       .orderBy("id")
+      .limit(QUEUE_ANSWER_LIMIT)
       .execute();
   }
 
@@ -200,27 +230,17 @@ export class JournalRepository {
     return rows.map((row) => ({ chatId: row.chat_id, last: Number(row.last) }));
   }
 
-  /** Marks unread incoming messages of a chat read; returns their ids. */
+  /** Marks unread incoming messages of a chat read, in one statement; returns their ids. */
   async markIncomingRead(idInstance: number, chatId: string, idMessage?: string): Promise<string[]> {
     let query = this.db
-      .selectFrom("message")
-      .select("id_message")
+      .updateTable("message")
+      .set({ is_read: 1 })
       .where("id_instance", "=", idInstance)
       .where("chat_id", "=", chatId)
       .where("direction", "=", "incoming")
       .where("is_read", "=", 0);
     if (idMessage) query = query.where("id_message", "=", idMessage);
-    const ids = (await query.execute()).map((row) => row.id_message);
-    if (ids.length > 0) {
-      await this.db
-        .updateTable("message")
-        .set({ is_read: 1 })
-        .where("id_instance", "=", idInstance)
-        .where("direction", "=", "incoming")
-        .where("id_message", "in", ids)
-        .execute();
-    }
-    return ids;
+    return (await query.returning("id_message").execute()).map((row) => row.id_message);
   }
 }
 

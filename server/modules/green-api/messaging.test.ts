@@ -297,6 +297,107 @@ describe("send queue", () => {
   });
 });
 
+describe("state and status changes that cross", () => {
+  it("keeps a logout made while the instance was starting, and settles each start once", async () => {
+    const instance = await linkedInstance({ stateWebhook: "yes" });
+    await callApi(harness.app, instance, "GET", "reboot");
+    harness.clock.advance(60_000);
+    await Promise.all([harness.app.instanceEvents.settle(), harness.app.instanceEvents.settle()]);
+    const states = (await drainNotifications(harness.app, instance)).map((body) => body.stateInstance);
+    expect(states).toEqual(["starting", "authorized"]);
+
+    await callApi(harness.app, instance, "GET", "reboot");
+    harness.clock.advance(60_000);
+    await Promise.all([harness.app.instanceEvents.settle(), callApi(harness.app, instance, "GET", "logout")]);
+    await harness.app.instanceEvents.settle();
+    expect((await callApi(harness.app, instance, "GET", "getStateInstance")).json()).toEqual({ stateInstance: "notAuthorized" });
+    expect((await client.get(`/api/console/instances/${instance.idInstance}`)).json().instance.wid).toBe("");
+  });
+
+  it("receives what arrives while the instance restarts", async () => {
+    const instance = await linkedInstance();
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await callApi(harness.app, instance, "POST", "setSettings", { body: { incomingWebhook: "yes" } });
+    expect((await callApi(harness.app, instance, "GET", "getStateInstance")).json().stateInstance).toBe("starting");
+    await client.post(`/api/sandbox/phones/${friend}/messages`, { chatId: `${instance.phone}@c.us`, text: "during the restart" });
+    await settle(harness);
+    const seen = await drainNotifications(harness.app, instance);
+    expect(seen.map((body) => body.typeWebhook)).toContain("incomingMessageReceived");
+    expect((await send(instance, "getChatHistory", { chatId: `${friend}@c.us` })).json()).toHaveLength(1);
+  });
+
+  it("moves a status forward only, each step told once and in order, whatever order the reports come in", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "yes" });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const { idMessage } = (await send(alice, "sendMessage", { chatId: "79990000001@c.us", message: "x" })).json();
+    await harness.app.messageWriter.drain();
+    // As if handed over and then reported twice at once, read overtaking delivered.
+    await harness.database.db.updateTable("message").set({ status: "pending" }).where("id_message", "=", idMessage).execute();
+    await Promise.all([
+      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "read"),
+      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "delivered"),
+      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "read"),
+    ]);
+    const statuses = (await drainNotifications(harness.app, alice)).filter((body) => body.idMessage === idMessage).map((body) => body.status);
+    expect(statuses).toEqual(["sent", "delivered", "read"]);
+    const [entry] = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
+    expect(entry.statusMessage).toBe("read");
+  });
+
+  it("does not send a message cleared from the queue after the queue picked it", async () => {
+    const alice = await linkedInstance();
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "never mind" });
+    await harness.app.messageWriter.drain();
+    harness.clock.advance(500);
+    await Promise.all([harness.app.sendQueue.runOnce(), callApi(harness.app, alice, "GET", "clearMessagesQueue")]);
+    const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats`)).json().chats;
+    const journal = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
+    // Either it left before the clearing, and both show it, or it never left, and neither does.
+    expect(onPhone.length).toBe(journal.length);
+  });
+
+  it("answers noAccount for a group or hidden id, which the sandbox does not have", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "yes" });
+    const { idMessage } = (await send(alice, "sendMessage", { chatId: "79001234567-1588091580@g.us", message: "hi group" })).json();
+    await flushSends(harness);
+    const [entry] = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
+    expect(entry).toMatchObject({ idMessage, statusMessage: "noAccount" });
+  });
+
+  it("refuses a phone number of the wrong length with a clear error, never a 500", async () => {
+    const instance = await createInstance(client);
+    const tooLong = await send(instance, "getAuthorizationCode", { phoneNumber: "1".repeat(30) });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toBe("Validation failed. Details: Wrong format. 'phoneNumber' must contain only digits");
+    const console = await client.post(`/api/console/instances/${instance.idInstance}/pairing-code`, { phoneNumber: "1".repeat(30) });
+    expect(console.statusCode).toBe(400);
+    expect(console.json().fields).toEqual({ phoneNumber: "invalid" });
+  });
+
+  it("ends waiting long polls when the server closes, instead of holding the shutdown", async () => {
+    const other = await buildTestApp();
+    try {
+      const { client: owner } = await registerPerson(other.app);
+      const instance = await createInstance(owner);
+      await other.app.listen({ port: 0, host: "127.0.0.1" });
+      const address = other.app.server.address() as { port: number };
+      const polling = fetch(`http://127.0.0.1:${address.port}/waInstance${instance.idInstance}/receiveNotification/${instance.token}?receiveTimeout=60`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      await other.app.close();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await (await polling).text()).toBe("null");
+    } finally {
+      await other.database.destroy();
+      await other.smtp.stop();
+    }
+  });
+});
+
 describe("sends cut short by a crash", () => {
   it("settle as what the network knows: delivered if it arrived, failed (always notified) if not", async () => {
     const alice = await linkedInstance({ outgoingWebhook: "no" });

@@ -1,8 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema.js";
 import type { Clock } from "../../clock.js";
-import type { InstancesRepository } from "../instances/instances.repository.js";
 
 /** Another node may add a notification: a waiting poll also looks at the database this often. */
 const RECHECK_MS = 1_000;
@@ -21,18 +20,28 @@ export class NotificationQueue {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly instances: InstancesRepository,
     private readonly clock: Clock,
   ) {
     this.arrivals.setMaxListeners(0);
   }
 
   async push(idInstance: number, body: Record<string, unknown>): Promise<number> {
-    const receiptId = await this.instances.nextReceiptId(idInstance);
-    await this.db
-      .insertInto("notification")
-      .values({ id_instance: idInstance, receipt_id: receiptId, body: JSON.stringify(body), created_at: this.clock.now() })
-      .execute();
+    // The receiptId and the row in one transaction: two pushes at once cannot land out of order.
+    const receiptId = await this.db.transaction().execute(async (trx) => {
+      const counter = await trx
+        .updateTable("instance")
+        .set({ last_receipt_id: sql<number>`last_receipt_id + 1` })
+        .where("id_instance", "=", idInstance)
+        .returning("last_receipt_id")
+        .executeTakeFirst();
+      if (!counter) throw new Error(`instance ${idInstance} is gone`);
+      const next = Number(counter.last_receipt_id);
+      await trx
+        .insertInto("notification")
+        .values({ id_instance: idInstance, receipt_id: next, body: JSON.stringify(body), created_at: this.clock.now() })
+        .execute();
+      return next;
+    });
     this.arrivals.emit(String(idInstance));
     return receiptId;
   }

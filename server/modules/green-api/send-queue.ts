@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../../clock.js";
-import type { DeliveryStatus, MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
+import type { MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
 import type { InstancesRepository } from "../instances/instances.repository.js";
 import type { InstanceEvents } from "./instance-events.js";
 import { parseContent, type JournalRepository, type MessageRow } from "./journal.repository.js";
@@ -8,7 +8,6 @@ import { readSettings } from "./settings.js";
 import { MIN_SEND_DELAY_MS } from "../../../shared/green-api.js";
 
 const TICK_MS = 100;
-const PROGRESSION: readonly DeliveryStatus[] = ["sent", "delivered", "read"];
 /** Handing one message to the network takes milliseconds; a minute means the process died meanwhile. */
 const INTERRUPTED_AFTER_MS = 60_000;
 const BATCH = 200;
@@ -46,21 +45,11 @@ export class SendQueue {
       const idInstance = Number(row.id_instance);
       const instance = await this.deps.instances.find(idInstance);
       const reached = instance ? await this.deps.connector.deliveryOf(instance, row.id_message) : undefined;
-      await this.report(idInstance, row.id_message, reached ?? "failed");
+      await this.deps.events.statusChanged(idInstance, row.id_message, reached ?? "failed");
     }
     return stale.length;
   }
 
-  /** Tells the owner every step up to `reached`: sent, then delivered, then read. */
-  private async report(idInstance: number, idMessage: string, reached: DeliveryStatus): Promise<void> {
-    if (reached === "noAccount" || reached === "failed") {
-      await this.deps.events.statusChanged(idInstance, idMessage, reached);
-      return;
-    }
-    for (const status of PROGRESSION.slice(0, PROGRESSION.indexOf(reached) + 1)) {
-      await this.deps.events.statusChanged(idInstance, idMessage, status);
-    }
-  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -111,11 +100,15 @@ export class SendQueue {
       messageData: content.messageData,
       timestamp: now,
     };
-    // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice.
-    await this.deps.journal.setOutgoingStatus(idInstance, row.id_message, "pending", now);
+    // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice;
+    // a message cleared (or taken by another node) since it was read is not sent at all.
+    if (!(await this.deps.journal.claimForSending(row.id, now))) return false;
     const reached = await this.deps.connector.send(instance, message);
     if (reached !== "noAccount" && reached !== "failed") await this.deps.events.apiMessageSent(instance, message);
-    await this.report(idInstance, row.id_message, reached);
+    await this.deps.events.statusChanged(idInstance, row.id_message, reached);
+    if (readSettings(instance.settings).markIncomingMessagesReadedOnReply === "yes") {
+      await this.deps.connector.readChat(instance, row.chat_id);
+    }
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
+import type { Kysely, Selectable, Updateable } from "kysely";
 import type { Database, InstanceTable } from "../../db/schema.js";
 import { sqliteHandleOf } from "../../db/create-db.js";
 import { createSortableId } from "../../security/tokens.js";
@@ -12,7 +12,9 @@ export class InstancesRepository {
   /**
    * Every API call reads its instance. On SQLite this process is the only writer of the
    * table (one node), and every write below goes through this class, which drops the row
-   * from the cache: so the cache is always what the table holds. PostgreSQL serves several
+   * from the cache: so the cache is always what the table holds. Two counters are written
+   * elsewhere, in the transactions they belong to, and are never read from a cached row:
+   * has_queued (the journal) and last_receipt_id (the notification queue). PostgreSQL serves several
    * nodes, each writing, so there every read goes to the database.
    */
   private readonly cache: Map<number, InstanceRow> | undefined;
@@ -70,6 +72,21 @@ export class InstancesRepository {
   async update(idInstance: number, changes: Updateable<InstanceTable>): Promise<void> {
     await this.db.updateTable("instance").set(changes).where("id_instance", "=", idInstance).execute();
     this.forget(idInstance);
+  }
+
+  /** Writes only if the row still holds the state and wid it was read with; true when it did. */
+  async updateIfUnchanged(read: InstanceRow, changes: Updateable<InstanceTable>): Promise<boolean> {
+    let query = this.db
+      .updateTable("instance")
+      .set(changes)
+      .where("id_instance", "=", read.id_instance)
+      .where("state", "=", read.state)
+      .where("wid", "=", read.wid);
+    // A "starting" row is settled only by the phase it was read with, not by a newer restart.
+    if (read.state === "starting" && read.state_settles_at !== null) query = query.where("state_settles_at", "=", read.state_settles_at);
+    const result = await query.executeTakeFirst();
+    this.forget(Number(read.id_instance));
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /**
@@ -140,16 +157,4 @@ export class InstancesRepository {
       .execute();
   }
 
-  /** Hands out the next receiptId of an instance's notification queue, atomically. */
-  async nextReceiptId(idInstance: number): Promise<number> {
-    const row = await this.db
-      .updateTable("instance")
-      .set({ last_receipt_id: sql<number>`last_receipt_id + 1` })
-      .where("id_instance", "=", idInstance)
-      .returning("last_receipt_id")
-      .executeTakeFirst();
-    this.forget(idInstance);
-    if (!row) throw new Error(`instance ${idInstance} is gone`);
-    return Number(row.last_receipt_id);
-  }
 }

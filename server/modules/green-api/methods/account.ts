@@ -5,7 +5,12 @@ import type { MethodHandler } from "../method-context.js";
 import { setSettingsSchema } from "../settings.js";
 
 const countQuery = z.object({ count: z.coerce.number().int().min(1).max(1000).default(100) });
-const phoneNumberBody = z.object({ phoneNumber: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]) });
+const phoneNumberBody = z.object({
+  phoneNumber: z
+    .union([z.number().int().positive(), z.string()])
+    .transform((value) => String(value))
+    .pipe(z.string().regex(/^[1-9]\d{9,14}$/, "Wrong format. 'phoneNumber' must contain only digits")),
+});
 
 export const accountMethods: Record<string, MethodHandler> = {
   getSettings: async ({ instance }, { instances }) => instances.settings(instance),

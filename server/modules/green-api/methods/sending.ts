@@ -5,9 +5,12 @@ import { createApiMessageId } from "../ids.js";
 import { parseContent, type MessageContent, type MessageRow } from "../journal.repository.js";
 import type { GreenApiServices, MethodCall, MethodHandler } from "../method-context.js";
 
-export const CHAT_ID_FORMAT = "'chatId' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'";
-const chatId = (field = "chatId") =>
-  z.string().min(1).regex(/^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/, field === "chatId" ? CHAT_ID_FORMAT : `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`);
+/** A chat id of one of GREEN-API's forms, worded as its validator words a wrong one. */
+export const chatId = (field = "chatId") =>
+  z
+    .string()
+    .min(1)
+    .regex(/^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/, `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`);
 const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
 /** Optional fields also accept null: the official SDK's typings send null for what is not given. */
 const optional = <Schema extends z.ZodType>(schema: Schema) => schema.nullish().transform((value) => value ?? undefined);
@@ -69,7 +72,14 @@ const forwardMessagesBody = z.strictObject({
 });
 
 /** Queues one message and answers once it is durably stored. */
-async function enqueue(
+async function enqueue(...args: Parameters<typeof queuedRow>): Promise<string> {
+  const row = queuedRow(...args);
+  await args[1].writer.write(row);
+  return row.id_message;
+}
+
+/** A queued message as the send queue stores it. */
+function queuedRow(
   call: MethodCall,
   services: GreenApiServices,
   method: string,
@@ -77,13 +87,12 @@ async function enqueue(
   typeMessage: string,
   content: MessageContent,
   request: unknown,
-): Promise<string> {
-  const idMessage = createApiMessageId();
+): MessageRow {
   const now = services.clock.now();
-  const row: MessageRow = {
+  return {
     id: createSortableId(now),
     id_instance: Number(call.instance.id_instance),
-    id_message: idMessage,
+    id_message: createApiMessageId(),
     direction: "outgoing",
     chat_id: target,
     sender_id: call.instance.wid,
@@ -97,8 +106,6 @@ async function enqueue(
     created_at: now,
     sent_at: null,
   };
-  await services.writer.write(row);
-  return idMessage;
 }
 
 /** The quoted message, as receivers see it, when the journal knows it. */
@@ -200,6 +207,7 @@ export const sendingMethods: Record<string, MethodHandler> = {
   forwardMessages: async (call, services) => {
     const body = parseOrThrow(forwardMessagesBody, call.body);
     const messages: string[] = [];
+    const rows: MessageRow[] = [];
     for (const original of body.messages) {
       const found = await services.journal.find(Number(call.instance.id_instance), body.chatIdFrom, original);
       if (!found) {
@@ -209,18 +217,20 @@ export const sendingMethods: Record<string, MethodHandler> = {
       }
       const content = parseContent(found);
       const forwarded = { forwardingScore: 1, isForwarded: true };
-      messages.push(
-        await enqueue(
-          call,
-          services,
-          "ForwardMessages",
-          body.chatId,
-          found.type_message,
-          { journal: { ...content.journal, ...forwarded }, messageData: { ...content.messageData, ...forwarded } },
-          body,
-        ),
+      const row = queuedRow(
+        call,
+        services,
+        "ForwardMessages",
+        body.chatId,
+        found.type_message,
+        { journal: { ...content.journal, ...forwarded }, messageData: { ...content.messageData, ...forwarded } },
+        body,
       );
+      rows.push(row);
+      messages.push(row.id_message);
     }
+    // Handed over together, so they are stored in one transaction: all or none.
+    await Promise.all(rows.map((row) => services.writer.write(row)));
     return { messages };
   },
 };

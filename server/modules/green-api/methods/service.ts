@@ -2,9 +2,9 @@ import { z } from "zod";
 import { badRequest, notAuthorizedInstance, parseOrThrow } from "../green-api.errors.js";
 import { phoneOf } from "../ids.js";
 import type { MethodCall, MethodHandler } from "../method-context.js";
-import { CHAT_ID_FORMAT } from "./sending.js";
+import { chatId } from "./sending.js";
 
-const chatIdSchema = z.string().min(1).regex(/^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/, CHAT_ID_FORMAT);
+const chatIdSchema = chatId();
 const readChatBody = z.strictObject({ chatId: chatIdSchema, idMessage: z.string().min(1).max(64).optional() });
 const chatBody = z.strictObject({ chatId: chatIdSchema });
 const phoneBody = z.strictObject({ phoneNumber: z.union([z.number().int(), z.string()]) });
