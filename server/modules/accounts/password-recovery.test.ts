@@ -127,6 +127,22 @@ describe("forgot password", () => {
     expect((await login(email, second)).response.statusCode).toBe(200);
   });
 
+  it("keeps the temporary password of a session that has not set its new password yet, even days later", async () => {
+    const { email } = await registerPerson(harness.app);
+    await requestTemporaryPassword(email);
+    const temporary = temporaryPasswordIn(await harness.smtp.waitForMail(email));
+    const client = createClient(harness.app);
+    await client.post("/api/console/login", { email, password: temporary, rememberMe: true });
+    harness.clock.advance(3 * 24 * 60 * 60_000);
+    await harness.app.housekeeping();
+    const changed = await client.post("/api/console/account/password", {
+      currentPassword: temporary,
+      newPassword: NEW_PASSWORD,
+      newPasswordRepeat: NEW_PASSWORD,
+    });
+    expect(changed.statusCode).toBe(200);
+  });
+
   it("lets a temporary password expire after 30 minutes", async () => {
     const { email } = await registerPerson(harness.app);
     await requestTemporaryPassword(email);

@@ -54,7 +54,12 @@ export class InstanceEvents implements ConnectorEvents {
   }
 
   /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
-  async changeState(instance: InstanceRow, state: string, changes: { wid?: string; settlesAt?: number | null } = {}): Promise<InstanceRow> {
+  async changeState(
+    instance: InstanceRow,
+    state: string,
+    changes: { wid?: string; settlesAt?: number | null } = {},
+    options: { onlyIfUnchanged?: boolean } = {},
+  ): Promise<InstanceRow> {
     const now = this.deps.clock.now();
     const wid = changes.wid ?? instance.wid;
     const updated: InstanceRow = {
@@ -64,14 +69,20 @@ export class InstanceEvents implements ConnectorEvents {
       state_settles_at: changes.settlesAt === undefined ? instance.state_settles_at : changes.settlesAt,
       updated_at: now,
     };
-    // Only from the state this change was decided on: a logout or reboot meanwhile wins.
-    const changed = await this.deps.instances.updateIfUnchanged(instance, {
+    const write = {
       state,
-      wid,
+      ...(changes.wid !== undefined ? { wid } : {}),
       state_settles_at: updated.state_settles_at,
       updated_at: now,
-    });
-    if (!changed) return (await this.deps.instances.find(Number(instance.id_instance))) ?? instance;
+    };
+    if (options.onlyIfUnchanged) {
+      // An automatic change (the end of "starting") yields to anything a person did meanwhile.
+      const changed = await this.deps.instances.updateIfUnchanged(instance, write);
+      if (!changed) return (await this.deps.instances.find(Number(instance.id_instance))) ?? instance;
+    } else {
+      // What a person asks for (logout, reboot, link) applies whatever happened meanwhile.
+      await this.deps.instances.update(Number(instance.id_instance), write);
+    }
     if (state !== instance.state) {
       await this.deps.instances.recordState(Number(instance.id_instance), state, phoneOf(wid), now);
       if (readSettings(instance.settings).stateWebhook === "yes") {
@@ -101,7 +112,7 @@ export class InstanceEvents implements ConnectorEvents {
 
   private async settleDue(): Promise<void> {
     for (const instance of await this.deps.instances.listSettling(this.deps.clock.now())) {
-      await this.changeState(instance, instance.wid ? "authorized" : "notAuthorized", { settlesAt: null });
+      await this.changeState(instance, instance.wid ? "authorized" : "notAuthorized", { settlesAt: null }, { onlyIfUnchanged: true });
     }
   }
 

@@ -154,6 +154,21 @@ describe("two linked instances talk through the sandbox", () => {
   });
 });
 
+describe("markIncomingMessagesReadedOnReply", () => {
+  it("marks a chat read when the instance replies through the API", async () => {
+    const replier = await linkedInstance({ markIncomingMessagesReadedOnReply: "yes" });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    await client.post(`/api/sandbox/phones/${friend}/messages`, { chatId: `${replier.phone}@c.us`, text: "are you there?" });
+    const before = (await client.get(`/api/sandbox/phones/${friend}/chats/${replier.phone}@c.us/messages`)).json().messages;
+    expect(before[0].status).toBe("delivered");
+    await send(replier, "sendMessage", { chatId: `${friend}@c.us`, message: "yes" });
+    await flushSends(harness);
+    const after = (await client.get(`/api/sandbox/phones/${friend}/chats/${replier.phone}@c.us/messages`)).json().messages;
+    expect(after.find((message: { fromMe: boolean }) => message.fromMe).status).toBe("read");
+  });
+});
+
 describe("sandbox phones and instances", () => {
   it("shows what an instance sends on the phone, and brings the phone's reply and read mark back", async () => {
     const instance = await linkedInstance();
