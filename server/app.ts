@@ -217,6 +217,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
     await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
     await notifications.deleteOlderThan(now - DAY_MS);
+    await instanceRows.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
     await sendQueue.recoverInterrupted();
   };
   app.decorate("housekeeping", tidy);

@@ -190,6 +190,28 @@ describe("account methods", () => {
     expect((await callApi(harness.app, fresh, "GET", "getStateInstanceHistory", { query: "count=2" })).json()).toHaveLength(2);
   });
 
+  it("keeps both of two settings saved at the same moment", async () => {
+    const fresh = await createInstance(client);
+    const [api, consoleSave] = await Promise.all([
+      callApi(harness.app, fresh, "POST", "setSettings", { body: { incomingWebhook: "yes" } }),
+      client.request("PUT", `/api/console/instances/${fresh.idInstance}/settings`, { outgoingWebhook: "yes" }),
+    ]);
+    expect(api.statusCode).toBe(200);
+    expect(consoleSave.statusCode).toBe(200);
+    expect((await callApi(harness.app, fresh, "GET", "getSettings")).json()).toMatchObject({ incomingWebhook: "yes", outgoingWebhook: "yes" });
+  });
+
+  it("keeps 30 days of state history", async () => {
+    const fresh = await createInstance(client);
+    harness.clock.advance(31 * 24 * 60 * 60_000);
+    await callApi(harness.app, fresh, "GET", "reboot");
+    await harness.app.housekeeping();
+    const history = (await callApi(harness.app, fresh, "GET", "getStateInstanceHistory")).json();
+    expect(history.map((entry: { stateInstance: string }) => entry.stateInstance)).toEqual(["starting"]);
+    // A month has passed: the console session ended, so the next tests sign in anew.
+    ({ client } = await registerPerson(harness.app));
+  });
+
   it("updateApiToken answers the new token and retires the old one", async () => {
     const fresh = await createInstance(client);
     const answer = (await callApi(harness.app, fresh, "GET", "updateApiToken")).json();

@@ -68,6 +68,25 @@ export class InstancesRepository {
     return this.db.selectFrom("instance").selectAll().where("wid", "=", wid).orderBy("created_at").execute();
   }
 
+  /**
+   * Reads, merges and writes the settings in one transaction, the row locked on PostgreSQL
+   * (SQLite runs one transaction at a time): two saves at once both land. Answers the result.
+   */
+  async mergeSettings(idInstance: number, merge: (stored: string) => string, now: number): Promise<string> {
+    const isSqlite = sqliteHandleOf(this.db) !== undefined;
+    const settings = await this.db.transaction().execute(async (trx) => {
+      let read = trx.selectFrom("instance").select("settings").where("id_instance", "=", idInstance);
+      if (!isSqlite) read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (!row) throw new Error(`instance ${idInstance} is gone`);
+      const merged = merge(row.settings);
+      await trx.updateTable("instance").set({ settings: merged, updated_at: now }).where("id_instance", "=", idInstance).execute();
+      return merged;
+    });
+    this.forget(idInstance);
+    return settings;
+  }
+
   // Each write forgets the cached row after it is done: a read in between may have cached the old one.
   async update(idInstance: number, changes: Updateable<InstanceTable>): Promise<void> {
     await this.db.updateTable("instance").set(changes).where("id_instance", "=", idInstance).execute();
@@ -137,6 +156,11 @@ export class InstancesRepository {
       .where("state", "=", "starting")
       .where("state_settles_at", "<=", now)
       .execute();
+  }
+
+  /** getStateInstanceHistory looks back 30 days at the most. */
+  async deleteStateHistoryOlderThan(cutoff: number): Promise<void> {
+    await this.db.deleteFrom("instance_state_event").where("occurred_at", "<", cutoff).execute();
   }
 
   async recordState(idInstance: number, state: string, phone: string, now: number): Promise<void> {

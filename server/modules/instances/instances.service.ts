@@ -113,9 +113,11 @@ export class InstancesService {
 
   /** setSettings: saves, then the instance restarts to apply them, as GREEN-API's does. */
   async updateSettings(instance: InstanceRow, changes: z.output<typeof setSettingsSchema>): Promise<void> {
-    const merged: WritableSettings = { ...readSettings(instance.settings), ...changes };
-    const settings = JSON.stringify(merged);
-    await this.deps.instances.update(Number(instance.id_instance), { settings, updated_at: this.deps.clock.now() });
+    const settings = await this.deps.instances.mergeSettings(
+      Number(instance.id_instance),
+      (stored) => JSON.stringify({ ...readSettings(stored), ...changes } satisfies WritableSettings),
+      this.deps.clock.now(),
+    );
     await this.deps.events.restart({ ...instance, settings });
   }
 
