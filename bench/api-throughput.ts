@@ -14,7 +14,7 @@
  *   BENCH_PROFILE=/tmp/prof tsx bench/api-throughput.ts   CPU profiles of the servers
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -59,7 +59,7 @@ async function serveApp(dataDir: string): Promise<void> {
   const { createDb, migrateToLatest } = await import("../server/db/create-db.js");
   const { buildApp } = await import("../server/app.js");
   const { SecretBox, loadOrCreateSecretKey } = await import("../server/security/secret-box.js");
-  const { DEFAULT_SETTINGS } = await import("../shared/green-api.js");
+  const { newInstanceRow } = await import("../server/modules/instances/instances.service.js");
 
   const publicUrl = "http://127.0.0.1";
   const config = loadConfig({ NODE_ENV: "production", PUBLIC_URL: publicUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn" });
@@ -79,7 +79,7 @@ async function serveApp(dataDir: string): Promise<void> {
   if (registered.statusCode !== 201) throw new Error(`registration failed: ${registered.statusCode} ${registered.body}`);
   const user = await db.selectFrom("user").select("id").where("email", "=", "bench@example.com").executeTakeFirstOrThrow();
 
-  // Instances as InstancesService.create writes them, in bulk: creating 40,000 one by one would take minutes.
+  // Instances exactly as InstancesService.create makes them (newInstanceRow), in bulk: one by one would take minutes.
   const box = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile));
   const now = Date.now();
   const ids = new Set<number>();
@@ -90,27 +90,11 @@ async function serveApp(dataDir: string): Promise<void> {
       await trx
         .insertInto("instance")
         .values(
-          instances.slice(start, start + 500).map(({ idInstance, apiTokenInstance }) => ({
-            id_instance: idInstance,
-            user_id: user.id,
-            name: `bench ${idInstance}`,
-            state: "notAuthorized",
-            wid: "",
-            token_hash: createHash("sha256").update(apiTokenInstance).digest("hex"),
-            token_sealed: box.seal(apiTokenInstance),
-            settings: JSON.stringify(DEFAULT_SETTINGS),
-            last_receipt_id: 0,
-            link_code: null,
-            link_code_expires_at: null,
-            pairing_code: null,
-            pairing_phone: null,
-            pairing_code_expires_at: null,
-            state_settles_at: null,
-            next_send_at: 0,
-            has_queued: 0,
-            created_at: now,
-            updated_at: now,
-          })),
+          instances
+            .slice(start, start + 500)
+            .map(({ idInstance, apiTokenInstance }) =>
+              newInstanceRow({ idInstance, userId: user.id, name: `bench ${idInstance}`, token: apiTokenInstance, secretBox: box, now }),
+            ),
         )
         .execute();
     }

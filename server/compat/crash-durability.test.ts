@@ -6,104 +6,34 @@
  * duplicated. SQLite (a file in a temporary DATA_DIR) in the server-sqlite run,
  * a fresh PostgreSQL database in the server-postgres run.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { startServerProcess, type ServerProcess } from "../test/server-process.js";
 import { testDialect, testPostgresUrl } from "../test/test-database.js";
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const INSTANCES = 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
-
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  output(): string;
-}
-
-const children = new Set<ChildProcess>();
+const servers = new Set<ServerProcess>();
 const dataDirs: string[] = [];
 const databases: string[] = [];
 
-/** The real server, `node --import tsx server/main.ts`, on a data folder (and database) that outlive it. */
+/** The real server on a data folder (and database) that outlive it. */
 async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<ServerProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    cwd: repositoryRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? os.tmpdir(),
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => children.delete(child));
-  let log = "";
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString("utf8")).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  let died = false;
-  void exited.then(() => (died = true));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (died) throw new Error(`the server exited before it was ready:\n${log}`);
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok && ((await response.json()) as { ok?: boolean }).ok === true) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the server did not become healthy within 30 s:\n${log}`);
-    }
-    await sleep(100);
-  }
-  return { url, child, exited, output: () => log };
+  const server = await startServerProcess({ DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  servers.add(server);
+  void server.exited.then(() => servers.delete(server));
+  return server;
 }
 
 async function crash(server: ServerProcess): Promise<void> {
   server.child.kill("SIGKILL");
   await server.exited;
   expect(server.child.signalCode).toBe("SIGKILL");
-}
-
-async function stop(server: ServerProcess): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill("SIGTERM");
-  const killer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
-  await server.exited;
-  clearTimeout(killer);
 }
 
 /** A fresh place for the server's data: a temporary DATA_DIR, and on PostgreSQL a database of its own. */
@@ -127,7 +57,7 @@ async function freshStore(): Promise<{ dataDir: string; databaseUrl: string | un
 }
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  for (const server of servers) server.child.kill("SIGKILL");
   await sleep(100);
   for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
   if (databases.length > 0) {
@@ -355,7 +285,7 @@ describe(`crash durability of acknowledged sends (${testDialect})`, () => {
         `crash durability (${testDialect}, unlinked): ${acknowledged} acknowledged, ${kept} stored, ${burst.cutOff} cut off in flight, ${burst.refused} refused after the kill, all acknowledged kept once\n`,
       );
     } finally {
-      await stop(restarted);
+      await restarted.stop();
     }
   }, 120_000);
 
@@ -415,7 +345,7 @@ describe(`crash durability of acknowledged sends (${testDialect})`, () => {
         `crash durability (${testDialect}, linked): ${acknowledged} acknowledged, ${kept} stored, ${sent} sent, ${pending} left pending by the kill, ${burst.cutOff} cut off in flight, ${burst.refused} refused\n`,
       );
     } finally {
-      await stop(restarted);
+      await restarted.stop();
     }
   }, 120_000);
 });

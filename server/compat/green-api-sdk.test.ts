@@ -5,7 +5,6 @@
  * SDK's own calls only. Runs on the suite's database (SQLite or PostgreSQL).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import whatsAppClient from "@green-api/whatsapp-api-client";
@@ -13,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { loadConfig } from "../config.js";
+import { freePort } from "../test/server-process.js";
 import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
 
 type Api = ReturnType<typeof whatsAppClient.restAPI>;
@@ -40,18 +40,6 @@ const PHONE_Q = "79001110002";
 const chat = (number: string) => `${number}@c.us`;
 const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
 
 /** The console and sandbox routes, as the browser calls them: session cookie and Origin. */
 class ConsoleClient {

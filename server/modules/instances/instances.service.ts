@@ -19,6 +19,38 @@ function createApiToken(): string {
   return randomBytes(25).toString("hex");
 }
 
+/** A new instance's row: not linked, every notification off, the token hashed and sealed. */
+export function newInstanceRow(fields: {
+  idInstance: number;
+  userId: string;
+  name: string;
+  token: string;
+  secretBox: SecretBox;
+  now: number;
+}): InstanceRow {
+  return {
+    id_instance: fields.idInstance,
+    user_id: fields.userId,
+    name: fields.name,
+    state: "notAuthorized",
+    wid: "",
+    token_hash: sha256Hex(fields.token),
+    token_sealed: fields.secretBox.seal(fields.token),
+    settings: JSON.stringify(DEFAULT_SETTINGS),
+    last_receipt_id: 0,
+    link_code: null,
+    link_code_expires_at: null,
+    pairing_code: null,
+    pairing_phone: null,
+    pairing_code_expires_at: null,
+    state_settles_at: null,
+    next_send_at: 0,
+    has_queued: 0,
+    created_at: fields.now,
+    updated_at: fields.now,
+  };
+}
+
 /**
  * Instances and what both the console and the compatible API do to them:
  * create, authenticate, read and change state and settings, rotate the token.
@@ -39,27 +71,14 @@ export class InstancesService {
     const token = createApiToken();
     const now = this.deps.clock.now();
     for (;;) {
-      const row: InstanceRow = {
-        id_instance: randomInt(ID_MIN, ID_MAX + 1),
-        user_id: userId,
+      const row = newInstanceRow({
+        idInstance: randomInt(ID_MIN, ID_MAX + 1),
+        userId,
         name,
-        state: "notAuthorized",
-        wid: "",
-        token_hash: sha256Hex(token),
-        token_sealed: this.deps.secretBox.seal(token),
-        settings: JSON.stringify(DEFAULT_SETTINGS),
-        last_receipt_id: 0,
-        link_code: null,
-        link_code_expires_at: null,
-        pairing_code: null,
-        pairing_phone: null,
-        pairing_code_expires_at: null,
-        state_settles_at: null,
-        next_send_at: 0,
-        has_queued: 0,
-        created_at: now,
-        updated_at: now,
-      };
+        token,
+        secretBox: this.deps.secretBox,
+        now,
+      });
       // Ten random digits rarely collide; when they do, draw again.
       if (await this.deps.instances.create(row)) {
         await this.deps.instances.recordState(Number(row.id_instance), row.state, "", now);
