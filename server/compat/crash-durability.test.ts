@@ -13,6 +13,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServerProcess, type ServerProcess } from "../test/server-process.js";
+import { ConsoleClient } from "../test/console-client.js";
 import { testDialect, testPostgresUrl } from "../test/test-database.js";
 
 const INSTANCES = 10;
@@ -70,36 +71,6 @@ afterAll(async () => {
     }
   }
 });
-
-/** The console as a browser drives it: session cookie and the server's Origin. */
-class ConsoleClient {
-  private cookie = "";
-  constructor(private readonly origin: string) {}
-
-  async expect<T>(method: "GET" | "POST", route: string, status: number, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.origin}${route}`, {
-      method,
-      headers: {
-        origin: this.origin,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(method === "POST" ? { "content-type": "application/json" } : {}),
-      },
-      ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
-    });
-    const setCookie = response.headers.getSetCookie().find((line) => line.startsWith("switchboard_session="));
-    if (setCookie) this.cookie = setCookie.split(";")[0]!;
-    const text = await response.text();
-    if (response.status !== status) throw new Error(`${method} ${route}: expected ${status}, got ${response.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
-
-  /** Points the client at the restarted server (new port); the session lives in the database. */
-  moveTo(origin: string): ConsoleClient {
-    const moved = new ConsoleClient(origin);
-    moved.cookie = this.cookie;
-    return moved;
-  }
-}
 
 interface Instance {
   idInstance: number;

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { loadConfig } from "../config.js";
 import { freePort } from "../test/server-process.js";
+import { ConsoleClient } from "../test/console-client.js";
 import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
 
 type Api = ReturnType<typeof whatsAppClient.restAPI>;
@@ -40,34 +41,6 @@ const PHONE_Q = "79001110002";
 const chat = (number: string) => `${number}@c.us`;
 const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The console and sandbox routes, as the browser calls them: session cookie and Origin. */
-class ConsoleClient {
-  private cookie = "";
-  constructor(private readonly origin: string) {}
-
-  async call(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const response = await fetch(`${this.origin}${route}`, {
-      method,
-      headers: {
-        origin: this.origin,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(method === "POST" ? { "content-type": "application/json" } : {}),
-      },
-      ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
-    });
-    const setCookie = response.headers.getSetCookie().find((line) => line.startsWith("switchboard_session="));
-    if (setCookie) this.cookie = setCookie.split(";")[0]!;
-    const text = await response.text();
-    return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async expect<T>(method: "GET" | "POST", route: string, status: number, body?: unknown): Promise<T> {
-    const answer = await this.call(method, route, body);
-    if (answer.status !== status) throw new Error(`${method} ${route}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`);
-    return answer.json as T;
-  }
-}
 
 /**
  * Reads an instance's notifications the way the SDK's own polling job does:

@@ -49,9 +49,6 @@ export class InstanceEvents implements ConnectorEvents {
     });
   }
 
-  private async load(idInstance: number): Promise<InstanceRow | undefined> {
-    return this.deps.instances.find(idInstance);
-  }
 
   /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
   async changeState(
@@ -117,7 +114,7 @@ export class InstanceEvents implements ConnectorEvents {
   }
 
   async linked(idInstance: number, wid: string): Promise<void> {
-    const instance = await this.load(idInstance);
+    const instance = await this.deps.instances.find(idInstance);
     if (!instance) return;
     await this.deps.instances.update(idInstance, {
       link_code: null,
@@ -130,12 +127,12 @@ export class InstanceEvents implements ConnectorEvents {
   }
 
   async unlinked(idInstance: number): Promise<void> {
-    const instance = await this.load(idInstance);
+    const instance = await this.deps.instances.find(idInstance);
     if (instance) await this.changeState(instance, "notAuthorized", { wid: "", settlesAt: null });
   }
 
   async incomingMessage(idInstance: number, message: NetworkMessage): Promise<void> {
-    const instance = await this.load(idInstance);
+    const instance = await this.deps.instances.find(idInstance);
     // A linked instance that is restarting still gets what arrives meanwhile.
     if (!instance?.wid) return;
     const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "incoming", message, { status: "", sendByApi: false }));
@@ -165,7 +162,7 @@ export class InstanceEvents implements ConnectorEvents {
   }
 
   async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
-    const instance = await this.load(idInstance);
+    const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
     const inserted = await this.deps.journal.insertOnce(
       journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }),
@@ -188,7 +185,7 @@ export class InstanceEvents implements ConnectorEvents {
    * from a lower status, so concurrent reports never move a status back or repeat one.
    */
   async statusChanged(idInstance: number, idMessage: string, status: DeliveryStatus): Promise<void> {
-    const instance = await this.load(idInstance);
+    const instance = await this.deps.instances.find(idInstance);
     if (!instance) return;
     // noAccount and failed always reach the owner; the rest only with outgoingWebhook on.
     const isFinalFailure = status === "noAccount" || status === "failed";

@@ -103,16 +103,6 @@ export class JournalRepository {
       .execute();
   }
 
-  async setOutgoingStatus(idInstance: number, idMessage: string, status: string, sentAt?: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable("message")
-      .set({ status, ...(sentAt !== undefined ? { sent_at: sentAt } : {}) })
-      .where("id_instance", "=", idInstance)
-      .where("id_message", "=", idMessage)
-      .where("direction", "=", "outgoing")
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
 
   /** Sets an outgoing message's status if it is now one of `from`; answers the row when it did. */
   advanceOutgoingStatus(idInstance: number, idMessage: string, status: string, from: string[]) {
@@ -138,15 +128,6 @@ export class JournalRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  findOutgoing(idInstance: number, idMessage: string): Promise<MessageRow | undefined> {
-    return this.db
-      .selectFrom("message")
-      .selectAll()
-      .where("id_instance", "=", idInstance)
-      .where("id_message", "=", idMessage)
-      .where("direction", "=", "outgoing")
-      .executeTakeFirst();
-  }
 
   find(idInstance: number, chatId: string, idMessage: string): Promise<MessageRow | undefined> {
     return this.db

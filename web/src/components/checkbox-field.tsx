@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import type { FieldErrorCode } from "../../../shared/errors.js";
-import { FieldError, fieldDescription } from "./field-error.js";
+import { FieldError, FieldHint, fieldDescription } from "./field-error.js";
 
 interface CheckboxFieldProps {
   id: string;
@@ -9,9 +9,17 @@ interface CheckboxFieldProps {
   onCheckedChange: (checked: boolean) => void;
   error?: FieldErrorCode | undefined;
   name?: string;
+  /** A line under the label, read out with the field. */
+  hint?: string;
+  labelClassName?: string;
 }
 
-export function CheckboxField({ id, label, checked, onCheckedChange, error, name }: CheckboxFieldProps) {
+export function CheckboxField({ id, label, checked, onCheckedChange, error, name, hint, labelClassName }: CheckboxFieldProps) {
+  const labelElement = (
+    <label htmlFor={id} className={labelClassName}>
+      {label}
+    </label>
+  );
   return (
     <div className="field field-checkbox">
       <div className="checkbox-row">
@@ -21,9 +29,16 @@ export function CheckboxField({ id, label, checked, onCheckedChange, error, name
           type="checkbox"
           checked={checked}
           onChange={(event) => onCheckedChange(event.target.checked)}
-          {...fieldDescription(id, { error })}
+          {...fieldDescription(id, { hint, error })}
         />
-        <label htmlFor={id}>{label}</label>
+        {hint ? (
+          <div>
+            {labelElement}
+            <FieldHint fieldId={id}>{hint}</FieldHint>
+          </div>
+        ) : (
+          labelElement
+        )}
       </div>
       <FieldError fieldId={id} code={error} />
     </div>

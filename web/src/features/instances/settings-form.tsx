@@ -5,7 +5,7 @@ import { MAX_SEND_DELAY_MS, MIN_SEND_DELAY_MS, YES_NO_SETTINGS } from "../../../
 import type { WritableSettings, YesNo, YesNoSetting } from "../../../../shared/green-api.js";
 import type { FieldErrorCode } from "../../../../shared/errors.js";
 import { getInstanceSettings, saveInstanceSettings } from "../../api/instances.js";
-import { FieldError, FieldHint, fieldDescription } from "../../components/field-error.js";
+import { CheckboxField } from "../../components/checkbox-field.js";
 import { Form, FormAlert, toFormFailure, useFormValues } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
 import { LoadingStatus } from "../../components/loading-status.js";
@@ -186,26 +186,16 @@ interface FlagFieldProps {
 
 /** A yes/no setting: a checkbox labelled with the field's API name, its description below. */
 function FlagField({ name, description, checked, onCheckedChange, error }: FlagFieldProps) {
-  const id = `settings-${name}`;
   return (
-    <div className="field field-checkbox">
-      <div className="checkbox-row">
-        <input
-          id={id}
-          name={name}
-          type="checkbox"
-          checked={checked}
-          onChange={(event) => onCheckedChange(event.target.checked)}
-          {...fieldDescription(id, { hint: description, error })}
-        />
-        <div>
-          <label htmlFor={id} className="setting-name">
-            {name}
-          </label>
-          <FieldHint fieldId={id}>{description}</FieldHint>
-        </div>
-      </div>
-      <FieldError fieldId={id} code={error} />
-    </div>
+    <CheckboxField
+      id={`settings-${name}`}
+      name={name}
+      label={name}
+      labelClassName="setting-name"
+      hint={description}
+      checked={checked}
+      onCheckedChange={onCheckedChange}
+      error={error}
+    />
   );
 }
