@@ -6,7 +6,7 @@ import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
-import type { Config } from "./config.js";
+import { fastifyTrustProxy, type Config } from "./config.js";
 import type { Clock } from "./clock.js";
 import type { Database } from "./db/schema.js";
 import { AppError } from "./errors.js";
@@ -21,6 +21,7 @@ import { AuditRepository } from "./modules/audit/audit.repository.js";
 import { RateLimitRepository } from "./modules/rate-limit/rate-limit.repository.js";
 import { registerConsoleGuard } from "./plugins/console-guard.js";
 import { registerErrorHandler } from "./plugins/errors.js";
+import { registerJsonBody } from "./plugins/json-body.js";
 import { USER_AGREEMENT_STYLES, USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
 import { webDistDir } from "./paths.js";
 import { InstancesRepository } from "./modules/instances/instances.repository.js";
@@ -37,6 +38,7 @@ import { SandboxNetwork } from "./messenger/sandbox/sandbox-network.js";
 import { sandboxRoutes } from "./messenger/sandbox/sandbox.routes.js";
 import { SecretBox, loadOrCreateSecretKey } from "./security/secret-box.js";
 import { systemClock } from "./clock.js";
+import { loggerOptions } from "./logging.js";
 
 export interface AppDependencies {
   config: Config;
@@ -64,38 +66,19 @@ const HOUSEKEEPING_MS = 10 * 60_000;
 const SETTLE_MS = 250;
 const DAY_MS = 24 * 60 * 60_000;
 
-/** The compatible API carries the token in its path; a log line never does. */
-export function redactApiToken(url: string): string {
-  return url.replace(/^(\/waInstance\d+\/[^/?]+\/)[^/?]+/i, "$1[redacted]");
-}
-
-export function loggerOptions(level: string): FastifyServerOptions["logger"] {
-  return {
-    level,
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
-        method: request.method,
-        url: redactApiToken(request.url),
-        remoteAddress: request.ip,
-      }),
-    },
-    // Cookies and tokens never reach a log line.
-    redact: { paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'], censor: "[redacted]" },
-  };
-}
-
 /** Builds the whole server without listening: main.ts listens, tests inject. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 64 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  registerJsonBody(app);
 
   const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, from: config.mailFrom }, app.log);
   const mailQueue = new MailQueue(db, clock, app.log);
@@ -104,11 +87,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const sessionsRepository = new SessionsRepository(db);
   const accountsRepository = new AccountsRepository(db);
   const sessions = new SessionsService(sessionsRepository, clock);
+  const audit = new AuditRepository(db);
   const accounts = new AccountsService({
     accounts: accountsRepository,
     sessions,
     rateLimits,
-    audit: new AuditRepository(db),
+    audit,
     mailQueue,
     mailer,
     clock,
@@ -127,9 +111,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     events,
     connector: network,
     secretBox: new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile)),
+    audit,
     clock,
     publicUrl: config.publicUrl,
+    maxInstancesPerAccount: config.maxInstancesPerAccount,
   });
+  accounts.registerDataOwner(instances);
+  accounts.registerDataOwner(network);
   const writer = new MessageWriter(journal);
   const sendQueue = new SendQueue({ journal, instances: instanceRows, events, connector: network, clock, log: app.log });
   app.decorate("sendQueue", sendQueue);
@@ -176,7 +164,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           },
           { prefix: "/console" },
         );
-        if (config.isSandboxEnabled) await api.register(sandboxRoutes, { prefix: "/sandbox", network, sandbox, clock });
+        if (config.isSandboxEnabled) await api.register(sandboxRoutes, {
+            prefix: "/sandbox",
+            network,
+            sandbox,
+            clock,
+            maxPhonesPerAccount: config.maxSandboxPhonesPerAccount,
+          });
       },
       { prefix: "/api" },
     );
@@ -211,7 +205,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const tidy = async () => {
     const now = clock.now();
-    await sessionsRepository.deleteExpired(now);
+    await sessions.deleteExpired();
+    await audit.deleteOlderThan(now - config.auditRetentionMs);
     await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
     await rateLimits.deleteOlderThan(now - DAY_MS);
     // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, fastifyTrustProxy, loadConfig } from "./config.js";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -72,4 +72,42 @@ describe("configuration", () => {
   it("accepts SMTP credentials and smtps", () => {
     expect(loadConfig({ SMTP_URL: "smtps://user:secret@smtp.example.com:465" }).smtpUrl).toBe("smtps://user:secret@smtp.example.com:465");
   });
+
+  it("takes TRUST_PROXY as false, a hop count or the proxies' addresses", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "127.0.0.1, 10.0.0.0/8,::1,fd00::/8,::ffff:192.0.2.1,loopback" }).trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+      "fd00::/8",
+      "::ffff:192.0.2.1",
+      "loopback",
+    ]);
+  });
+
+  it("turns a hop count into a trust function of the hop, which Fastify needs", () => {
+    const trust = fastifyTrustProxy(2) as (address: string, hop: number) => boolean;
+    expect([0, 1, 2].map((hop) => trust("6.6.6.6", hop))).toEqual([true, true, false]);
+    expect(fastifyTrustProxy(false)).toBe(false);
+    expect(fastifyTrustProxy(["127.0.0.1"])).toEqual(["127.0.0.1"]);
+  });
+
+  it("refuses TRUST_PROXY=true, which would believe every forwarded hop, and says what to give instead", () => {
+    const problems = problemsOf({ TRUST_PROXY: "true" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TRUST_PROXY: .*number of proxies.*\(e\.g\. 1\).*addresses \(e\.g\. 127\.0\.0\.1,10\.0\.0\.0\/8\)/);
+  });
+
+  it.each(["TRUE", "yes", "127.0.0.1,", "10.0.0.0/33", "10.0.0.0/0", "::1/129", "300.1.1.1", "010.0.0.1", "fe80::1%eth0", "[::1]", "11", "-1", "1.5"])(
+    "refuses TRUST_PROXY=%s and names it",
+    (value) => {
+      const problems = problemsOf({ TRUST_PROXY: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY: /);
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -6,6 +7,62 @@ import { z } from "zod";
  * then frozen. `.env.example` documents each variable with its default.
  */
 const booleanText = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+
+/** Whose X-Forwarded-For to believe: nobody, the given number of proxies in front, or these addresses (ADR 0007). */
+export type ProxyTrust = false | number | readonly string[];
+
+/** More proxies than this in one chain is a mistake, and would come close to trusting every hop. */
+const MAX_PROXY_HOPS = 10;
+/** Named ranges that Fastify's address matching understands. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  // Zone ids (fe80::1%eth0) are not understood by the address matching.
+  const kind = address.includes("%") ? 0 : isIP(address);
+  if (kind === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (kind === 4 ? 32 : 128);
+}
+
+const proxyTrustText = z.string().transform((text, ctx): ProxyTrust => {
+  const value = text.trim().toLowerCase();
+  if (value === "false" || value === "0") return false;
+  if (value === "true") {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "true would believe every X-Forwarded-For hop, which any client can forge; give the number of proxies in front " +
+        "of Switchboard (e.g. 1) or their addresses (e.g. 127.0.0.1,10.0.0.0/8)",
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops === 0) return false;
+    if (hops <= MAX_PROXY_HOPS) return hops;
+    ctx.addIssue({ code: "custom", message: `a hop count must be 1 to ${MAX_PROXY_HOPS}; give the proxies' addresses instead` });
+    return z.NEVER;
+  }
+  const entries = value.split(",").map((entry) => entry.trim());
+  const wrong = entries.find((entry) => !isProxyAddress(entry));
+  if (wrong !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${wrong}" is not an IPv4/IPv6 address or CIDR range; give false, a hop count, or addresses such as 127.0.0.1,10.0.0.0/8`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
+/** Fastify's trustProxy for a setting. Fastify ignores a bare hop count, so the count becomes a function of the hop. */
+export function fastifyTrustProxy(trust: ProxyTrust): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === "number") return (_address, hop) => hop < trust;
+  return [...trust];
+}
 
 const environmentSchema = z
   .object({
@@ -27,7 +84,7 @@ const environmentSchema = z
       .refine((value) => value === undefined || /^(?:[^<>]*<\s*[^<>@\s]+@[^<>@\s]+\s*>|[^<>@\s]+@[^<>@\s]+)$/.test(value.trim()), {
         message: 'must be an address such as "Switchboard <no-reply@example.com>"',
       }),
-    TRUST_PROXY: booleanText.default(false),
+    TRUST_PROXY: proxyTrustText.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     USER_AGREEMENT_FILE: z.string().optional(),
     SECRET_KEY: z
@@ -37,6 +94,9 @@ const environmentSchema = z
         message: "must be 64 hexadecimal characters (32 bytes), e.g. from: openssl rand -hex 32",
       }),
     SANDBOX: booleanText.default(true),
+    MAX_INSTANCES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    MAX_SANDBOX_PHONES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
     API_RATE_LIMITS: booleanText.default(true),
   })
   .transform((env, ctx) => {
@@ -84,6 +144,10 @@ const environmentSchema = z
       secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, "hex") : undefined,
       secretKeyFile: path.join(dataDir, "secret.key"),
       isSandboxEnabled: env.SANDBOX,
+      maxInstancesPerAccount: env.MAX_INSTANCES_PER_ACCOUNT,
+      maxSandboxPhonesPerAccount: env.MAX_SANDBOX_PHONES_PER_ACCOUNT,
+      /** Audit events older than this are removed by housekeeping. */
+      auditRetentionMs: env.AUDIT_RETENTION_DAYS * 24 * 60 * 60_000,
       /** GREEN-API's per-instance, per-method limits (requests a second). */
       hasApiRateLimits: env.API_RATE_LIMITS,
     };
@@ -118,4 +182,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`));
   }
   return Object.freeze(result.data);
+}
+
+/** For the process entries: the configuration, or the problems on stderr and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
 }

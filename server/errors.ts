@@ -10,6 +10,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { status: number; message: strin
   too_many_attempts: { status: 429, message: "Too many attempts. Try again later." },
   not_signed_in: { status: 401, message: "Sign in to continue." },
   password_change_required: { status: 403, message: "Set a new password before doing anything else." },
+  account_disabled: { status: 403, message: "This account has been disabled. Contact the operator of this server." },
+  quota_exceeded: { status: 403, message: "The account has reached its limit. Delete one to make room for another." },
   origin_mismatch: { status: 403, message: "The request did not come from the console's own origin." },
   not_found: { status: 404, message: "Not found." },
   method_not_allowed: { status: 405, message: "Method not allowed." },

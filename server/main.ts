@@ -1,19 +1,11 @@
-import { buildApp, loggerOptions } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { buildApp } from "./app.js";
+import { loadConfigOrExit } from "./config.js";
 import { createDb, migrateToLatest } from "./db/create-db.js";
+import { loggerOptions } from "./logging.js";
 
 /** Process entry: config → database → app → listen → graceful shutdown. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const db = createDb(config.database);
   await migrateToLatest(db);
   const app = await buildApp({ config, db, logger: loggerOptions(config.logLevel) });

@@ -125,3 +125,32 @@ export type AccountView = z.infer<typeof accountViewSchema>;
 
 export const accountResponseSchema = z.object({ account: accountViewSchema });
 export type AccountResponse = z.infer<typeof accountResponseSchema>;
+
+/** One signed-in session of the account, as the Account tab lists it. */
+export const accountSessionSchema = z.object({
+  /** A public id of the session (never its token or the token's hash). */
+  id: z.string(),
+  /** Browser and system read from the user agent, such as "Chrome 131 on Linux"; "" when unknown. */
+  device: z.string(),
+  /** The address the session was signed in from. */
+  ip: z.string(),
+  /** ISO 8601 */
+  createdAt: z.string(),
+  /** ISO 8601: the session's last request (updated at most once a minute). */
+  lastSeenAt: z.string(),
+  /** ISO 8601: when the server ends the session at the latest. */
+  expiresAt: z.string(),
+  isPersistent: z.boolean(),
+  /** The session this request came with. */
+  isCurrent: z.boolean(),
+});
+export type AccountSession = z.infer<typeof accountSessionSchema>;
+
+export const accountSessionsResponseSchema = z.object({ sessions: z.array(accountSessionSchema) });
+export type AccountSessionsResponse = z.infer<typeof accountSessionsResponseSchema>;
+
+export const endOtherSessionsResponseSchema = z.object({ ended: z.number().int() });
+
+/** Deleting the account asks for the current password again. */
+export const accountDeletionRequestSchema = z.strictObject({ currentPassword: presentedPasswordSchema });
+export type AccountDeletionRequest = z.input<typeof accountDeletionRequestSchema>;

@@ -7,11 +7,13 @@ import type { DatabaseConfig } from "../config.js";
 import type { Database } from "./schema.js";
 import * as accounts from "./migrations/2026-11-27-0001-accounts.js";
 import * as instances from "./migrations/2026-11-27-0002-instances.js";
+import * as accountLifecycle from "./migrations/2026-11-29-0003-account-lifecycle.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
   "2026-11-27-0001-accounts": accounts,
   "2026-11-27-0002-instances": instances,
+  "2026-11-29-0003-account-lifecycle": accountLifecycle,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

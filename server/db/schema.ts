@@ -9,11 +9,15 @@ export interface UserTable {
   password_hash: string | null;
   country: string;
   language: string;
+  /** Set while an operator has disabled the account. */
+  disabled_at: number | null;
   created_at: number;
   updated_at: number;
 }
 
 export interface SessionTable {
+  /** The public id the sessions list shows; the token's hash is never shown. */
+  id: string;
   token_hash: string;
   user_id: string;
   is_persistent: number;
@@ -49,6 +53,8 @@ export interface AuditEventTable {
   email: string | null;
   ip: string;
   user_agent: string;
+  /** What the event was about beyond the account (an idInstance…), or null. */
+  subject: string | null;
 }
 
 /** Mails waiting to be sent; payloads never hold a secret (it is made when the mail is sent). */
@@ -61,6 +67,9 @@ export interface MailJobTable {
   next_attempt_at: number;
   lease_until: number | null;
   last_error: string | null;
+  /** Whose mail it is, when known, so that deleting the account drops it. */
+  user_id: string | null;
+  email: string | null;
 }
 
 export interface InstanceTable {
@@ -87,6 +96,8 @@ export interface InstanceTable {
   next_send_at: number;
   /** 1 while the send queue may hold messages: set with each queued message, cleared when found empty. */
   has_queued: number;
+  /** 1 while an operator has disabled the owner's account: the API answers 403. */
+  owner_disabled: number;
   created_at: number;
   updated_at: number;
 }

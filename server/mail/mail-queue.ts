@@ -37,7 +37,8 @@ export class MailQueue {
     this.handlers.set(kind, handler);
   }
 
-  async enqueue(kind: string, payload: unknown): Promise<void> {
+  /** Stores a job; `owner` names the account it is for, so that deleting the account drops it. */
+  async enqueue(kind: string, payload: unknown, owner: { userId?: string; email?: string } = {}): Promise<void> {
     const now = this.clock.now();
     await this.db
       .insertInto("mail_job")
@@ -50,9 +51,19 @@ export class MailQueue {
         next_attempt_at: now,
         lease_until: null,
         last_error: null,
+        user_id: owner.userId ?? null,
+        email: owner.email ?? null,
       })
       .execute();
     this.kick();
+  }
+
+  /** Drops the pending mail of an account (deleted with it). */
+  async deleteFor(userId: string, email: string): Promise<void> {
+    await this.db
+      .deleteFrom("mail_job")
+      .where((eb) => eb.or([eb("user_id", "=", userId), eb("email", "=", email)]))
+      .execute();
   }
 
   start(): void {

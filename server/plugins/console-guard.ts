@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 import type { SessionsService } from "../modules/accounts/sessions.service.js";
 import type { SessionRow } from "../modules/accounts/sessions.repository.js";
-import { clearSessionCookie, sessionCookieName, setSessionCookie } from "./session-cookie.js";
+import { clearSessionCookie, sessionCookieName } from "./session-cookie.js";
 import type { RequestOrigin } from "../modules/audit/audit.repository.js";
 
 /**
@@ -49,14 +49,8 @@ export function registerConsoleGuard(
     const token = request.cookies[cookieName];
     if (token) {
       const valid = await options.sessions.validate(token);
-      if (valid) {
-        request.session = valid.row;
-        if (valid.renewedCookieMaxAgeSeconds) {
-          setSessionCookie(reply, options.isHttps, token, valid.renewedCookieMaxAgeSeconds);
-        }
-      } else {
-        clearSessionCookie(reply, options.isHttps);
-      }
+      if (valid) request.session = valid;
+      else clearSessionCookie(reply, options.isHttps);
     }
     if (access === "public") return;
     if (!request.session) throw new AppError("not_signed_in");

@@ -22,6 +22,17 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
+/**
+ * True when a stored hash was made with other parameters than today's (an older, weaker
+ * profile, or another algorithm): it is replaced at the next successful login.
+ */
+export function needsRehash(passwordHash: string): boolean {
+  const parameters = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!parameters) return true;
+  const [, memory, time, lanes] = parameters.map(Number);
+  return memory !== ARGON2ID_OPTIONS.memoryCost || time !== ARGON2ID_OPTIONS.timeCost || lanes !== ARGON2ID_OPTIONS.parallelism;
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

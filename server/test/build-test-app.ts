@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { buildApp, loggerOptions } from "../app.js";
+import { buildApp } from "../app.js";
+import { loggerOptions } from "../logging.js";
 import { loadConfig, type Config } from "../config.js";
 import { SmtpCapture } from "./smtp-capture.js";
 import { TestClock } from "./test-clock.js";
@@ -18,10 +19,13 @@ export interface TestApp {
 }
 
 /** The real app, in-process, on a fresh database, sending mail to a real SMTP server on loopback. */
-export async function buildTestApp(environment: Record<string, string> = {}, options: { logLines?: string[] } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  environment: Record<string, string> = {},
+  options: { logLines?: string[]; sqliteInFile?: boolean } = {},
+): Promise<TestApp> {
   const smtp = new SmtpCapture();
   const smtpUrl = await smtp.start();
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ sqliteInFile: options.sqliteInFile ?? false });
   const config = loadConfig({
     NODE_ENV: "test",
     PUBLIC_URL: TEST_PUBLIC_URL,

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { createDb, migrateToLatest } from "../db/create-db.js";
@@ -11,16 +14,37 @@ export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? "postgres://post
 export interface TestDatabase {
   db: Kysely<Database>;
   config: DatabaseConfig;
+  /** A second connection to the same database, as another process (the admin command) has. */
+  connectAgain(): Kysely<Database>;
   destroy(): Promise<void>;
 }
 
-/** A fresh, migrated database: SQLite in memory, or a PostgreSQL schema of its own. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database: SQLite in memory (or in a temporary file, when a test needs
+ * a second connection), or a PostgreSQL schema of its own.
+ */
+export async function createTestDatabase(options: { sqliteInFile?: boolean } = {}): Promise<TestDatabase> {
+  const others: Array<Kysely<Database>> = [];
   if (testDialect === "sqlite") {
-    const config: DatabaseConfig = { dialect: "sqlite", file: ":memory:" };
+    const folder = options.sqliteInFile ? fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-test-")) : undefined;
+    const config: DatabaseConfig = { dialect: "sqlite", file: folder ? path.join(folder, "test.sqlite") : ":memory:" };
     const db = createDb(config);
     await migrateToLatest(db);
-    return { db, config, destroy: () => db.destroy() };
+    return {
+      db,
+      config,
+      connectAgain() {
+        if (!folder) throw new Error("an in-memory SQLite database has one connection: ask for sqliteInFile");
+        const other = createDb(config);
+        others.push(other);
+        return other;
+      },
+      async destroy() {
+        for (const other of others) await other.destroy();
+        await db.destroy();
+        if (folder) fs.rmSync(folder, { recursive: true, force: true });
+      },
+    };
   }
   const schema = `test_${randomBytes(6).toString("hex")}`;
   const admin = createDb({ dialect: "postgres", url: testPostgresUrl });
@@ -31,7 +55,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     db,
     config,
+    connectAgain() {
+      const other = createDb(config, { searchPath: schema });
+      others.push(other);
+      return other;
+    },
     async destroy() {
+      for (const other of others) await other.destroy();
       await db.destroy();
       await sql`drop schema ${sql.id(schema)} cascade`.execute(admin);
       await admin.destroy();

@@ -7,12 +7,15 @@ import type { InstanceRow, InstancesRepository } from "../../modules/instances/i
 import { createSortableId } from "../../security/tokens.js";
 import type { ConnectorEvents, Contact, DeliveryStatus, MessengerConnector, NetworkMessage, QrAnswer } from "../connector.js";
 import type { SandboxRepository } from "./sandbox.repository.js";
+import type { AccountDataOwner } from "../../modules/accounts/accounts.service.js";
 
 /** A QR code is replaced this often, as WhatsApp's are. */
 export const QR_LIFETIME_MS = 20_000;
 /** A pairing code stays valid about two and a half minutes. */
 export const PAIRING_CODE_LIFETIME_MS = 150_000;
 const PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTVWXYZ23456789";
+/** getContacts answers at most this many chats of the journal, as getChats does. */
+const MAX_CONTACTS = 10_000;
 
 export class SandboxLinkError extends Error {}
 
@@ -40,7 +43,7 @@ export function displayText(message: Pick<NetworkMessage, "typeMessage" | "journ
  * them message each other inside this server. A number has an account when a
  * sandbox phone was opened for it or an instance is linked to it.
  */
-export class SandboxNetwork implements MessengerConnector {
+export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   constructor(
     private readonly deps: {
       sandbox: SandboxRepository;
@@ -96,11 +99,19 @@ export class SandboxNetwork implements MessengerConnector {
     await this.markRead(phoneOf(instance.wid), phoneOf(chatId), idMessage);
   }
 
+  /**
+   * The instance's own contacts only: whom it has exchanged messages with, and the chats of
+   * its linked sandbox phone. Other people's numbers on this server are none of its business.
+   */
   async contacts(instance: InstanceRow): Promise<Contact[]> {
     const own = phoneOf(instance.wid);
-    const numbers = new Set((await this.deps.sandbox.listPhones()).map((phone) => phone.number));
+    const chats = await this.deps.journal.listChats(Number(instance.id_instance), MAX_CONTACTS);
+    const numbers = new Set(chats.filter((chat) => chat.chatId.endsWith("@c.us")).map((chat) => phoneOf(chat.chatId)));
+    for (const peer of await this.deps.sandbox.listPeers(own)) numbers.add(peer);
     numbers.delete(own);
-    return [...numbers].map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
+    return [...numbers]
+      .sort()
+      .map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
   }
 
   async deliveryOf(instance: InstanceRow, idMessage: string): Promise<DeliveryStatus | undefined> {
@@ -108,6 +119,23 @@ export class SandboxNetwork implements MessengerConnector {
     const senderCopy = copies.find((copy) => copy.from_me === 1 && copy.phone_number === phoneOf(instance.wid));
     if (senderCopy?.status) return senderCopy.status as DeliveryStatus;
     return copies.some((copy) => copy.from_me === 0) ? "delivered" : undefined;
+  }
+
+  readonly exportKey = "sandboxPhones";
+
+  /** With the account: its phones go, and the instances linked to them are unlinked. */
+  async deleteAccountData(userId: string): Promise<void> {
+    for (const phone of await this.deps.sandbox.listPhonesOf(userId)) {
+      for (const instance of await this.linkedInstances(phone.number)) await this.deps.events.unlinked(Number(instance.id_instance));
+      await this.deps.sandbox.deletePhone(phone.number);
+    }
+  }
+
+  async exportAccountData(userId: string): Promise<unknown> {
+    return (await this.deps.sandbox.listPhonesOf(userId)).map((phone) => ({
+      number: phone.number,
+      openedAt: new Date(phone.created_at).toISOString(),
+    }));
   }
 
   /** A sandbox phone links an instance with the code of its QR link or a pairing code typed by hand. */

@@ -22,12 +22,35 @@ export class SandboxRepository {
     return row?.user_id === userId;
   }
 
+  async countPhonesOf(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("sandbox_phone")
+      .select((eb) => eb.fn.countAll().as("count"))
+      .where("user_id", "=", userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  listPhonesOf(userId: string): Promise<Array<{ number: string; created_at: number }>> {
+    return this.db.selectFrom("sandbox_phone").select(["number", "created_at"]).where("user_id", "=", userId).orderBy("number").execute();
+  }
+
+  /** The phone and its screen go; the other side of each conversation keeps its copy. */
+  async deletePhone(number: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("sandbox_message").where("phone_number", "=", number).execute();
+      await trx.deleteFrom("sandbox_phone").where("number", "=", number).execute();
+    });
+  }
+
   async hasPhone(number: string): Promise<boolean> {
     return (await this.db.selectFrom("sandbox_phone").select("number").where("number", "=", number).executeTakeFirst()) !== undefined;
   }
 
-  listPhones(): Promise<Array<{ number: string }>> {
-    return this.db.selectFrom("sandbox_phone").select("number").orderBy("number").execute();
+  /** The numbers a phone has chats with (sent or received). */
+  async listPeers(phone: string): Promise<string[]> {
+    const rows = await this.db.selectFrom("sandbox_message").select("peer_number").distinct().where("phone_number", "=", phone).execute();
+    return rows.map((row) => row.peer_number);
   }
 
   async addMessage(row: SandboxMessageRow): Promise<void> {

@@ -22,10 +22,10 @@ const chatParams = phoneParams.extend({ chatId: z.string().regex(/^[1-9]\d{9,14}
 /** The sandbox phones' side, under /api/sandbox: for signed-in console users. */
 export async function sandboxRoutes(
   parent: FastifyInstance,
-  options: { network: SandboxNetwork; sandbox: SandboxRepository; clock: Clock },
+  options: { network: SandboxNetwork; sandbox: SandboxRepository; clock: Clock; maxPhonesPerAccount: number },
 ): Promise<void> {
   const app = parent.withTypeProvider<ZodTypeProvider>();
-  const { network, sandbox, clock } = options;
+  const { network, sandbox, clock, maxPhonesPerAccount } = options;
 
   const describe = async (number: string) => ({
     number,
@@ -43,7 +43,12 @@ export async function sandboxRoutes(
     "/phones",
     { schema: { body: z.strictObject({ number: phoneNumberSchema }), response: { 200: z.object({ phone: sandboxPhoneSchema }) } } },
     async (request) => {
-      if (!(await sandbox.openPhone(request.body.number, sessionOf(request).user_id, clock.now()))) {
+      const userId = sessionOf(request).user_id;
+      const isOwnAlready = await sandbox.isOwnedBy(request.body.number, userId);
+      if (!isOwnAlready && (await sandbox.countPhonesOf(userId)) >= maxPhonesPerAccount) {
+        throw new AppError("quota_exceeded", undefined, `An account may have at most ${maxPhonesPerAccount} sandbox phones.`);
+      }
+      if (!(await sandbox.openPhone(request.body.number, userId, clock.now()))) {
         throw fieldError("number", "number_taken");
       }
       return { phone: await describe(request.body.number) };

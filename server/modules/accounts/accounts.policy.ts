@@ -1,20 +1,36 @@
-import { BROWSER_SESSION_HOURS, REMEMBERED_SESSION_DAYS, TEMPORARY_PASSWORD_MINUTES } from "../../../shared/limits.js";
+import {
+  BROWSER_SESSION_HOURS,
+  BROWSER_SESSION_IDLE_HOURS,
+  REMEMBERED_SESSION_DAYS,
+  TEMPORARY_PASSWORD_MINUTES,
+} from "../../../shared/limits.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** Limits of the account flows, in one place so that tests and docs can cite them. */
+/** Limits of the account flows, in one place so that tests and docs can cite them (ADR 0008). */
 export const ACCOUNT_POLICY = {
+  /** Absolute caps: a session never outlives these, however active it is. */
   rememberedSessionMs: REMEMBERED_SESSION_DAYS * 24 * HOUR,
   browserSessionMs: BROWSER_SESSION_HOURS * HOUR,
-  /** A remembered session's expiry moves forward at most this often, to spare writes. */
-  sessionExtendEveryMs: MINUTE,
+  /** A browser session also ends after this long without a request. */
+  browserSessionIdleMs: BROWSER_SESSION_IDLE_HOURS * HOUR,
+  /** A session's last activity is written at most this often, to spare writes. */
+  sessionTouchEveryMs: MINUTE,
   temporaryPasswordMs: TEMPORARY_PASSWORD_MINUTES * MINUTE,
 
-  /** Failed logins: windows end by themselves, so nobody is ever locked out for good. */
-  loginFailuresPerAccount: { limit: 10, windowMs: 15 * MINUTE },
+  /** Login attempts from one address, whatever the account: past it, 429 (hard). */
   loginAttemptsPerIp: { limit: 50, windowMs: 15 * MINUTE },
-  /** Wrong current passwords in the change-password form, per account. */
+  /** Failed logins to one account from one address: past it, 429 for that pair only (hard). */
+  loginFailuresPerAccountAndIp: { limit: 10, windowMs: 15 * MINUTE },
+  /**
+   * Failed logins to one account from every address: past it, each login to the account is
+   * slowed (never refused), so that nobody else can lock the owner out.
+   */
+  loginFailuresPerAccount: { limit: 5, windowMs: 15 * MINUTE },
+  loginSlowdownStepMs: 500,
+  loginSlowdownMaxMs: 5_000,
+  /** Wrong current passwords (password change, account deletion), per account. */
   passwordChecksPerAccount: { limit: 10, windowMs: 15 * MINUTE },
   registrationsPerIp: { limit: 10, windowMs: HOUR },
   /** Mails with a temporary password; past it requests are dropped silently. */

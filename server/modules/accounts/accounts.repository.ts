@@ -24,6 +24,7 @@ export class AccountsRepository {
       password_hash: user.passwordHash,
       country: user.country,
       language: user.language,
+      disabled_at: null,
       created_at: user.now,
       updated_at: user.now,
     };
@@ -49,6 +50,30 @@ export class AccountsRepository {
       .updateTable("user")
       .set({ password_hash: passwordHash, updated_at: now })
       .where("id", "=", userId)
+      .execute();
+  }
+
+  async setDisabledAt(userId: string, disabledAt: number | null, now: number): Promise<void> {
+    await this.db.updateTable("user").set({ disabled_at: disabledAt, updated_at: now }).where("id", "=", userId).execute();
+  }
+
+  /** Deletes the account; its sessions and temporary passwords go with it (foreign keys cascade). */
+  async deleteUser(userId: string): Promise<void> {
+    await this.db.deleteFrom("user").where("id", "=", userId).execute();
+  }
+
+  /** Every account with its number of sessions and instances, oldest first (the operator's list). */
+  listUsersWithCounts() {
+    return this.db
+      .selectFrom("user")
+      .select((eb) => [
+        "user.email",
+        "user.created_at",
+        "user.disabled_at",
+        eb.selectFrom("session").select((inner) => inner.fn.countAll<number>().as("n")).whereRef("session.user_id", "=", "user.id").as("sessions"),
+        eb.selectFrom("instance").select((inner) => inner.fn.countAll<number>().as("n")).whereRef("instance.user_id", "=", "user.id").as("instances"),
+      ])
+      .orderBy("user.created_at")
       .execute();
   }
 

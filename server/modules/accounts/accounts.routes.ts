@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  accountDeletionRequestSchema,
   accountResponseSchema,
+  accountSessionsResponseSchema,
+  endOtherSessionsResponseSchema,
   languageChangeRequestSchema,
   loginRequestSchema,
   passwordChangeRequestSchema,
@@ -79,6 +82,40 @@ export async function accountsRoutes(
     async (request, reply) =>
       signIn(reply, await accounts.changePassword(sessionOf(request), request.body, requestOrigin(request))),
   );
+
+  app.get("/account/sessions", { schema: { response: { 200: accountSessionsResponseSchema } } }, async (request) => ({
+    sessions: await accounts.listSessions(sessionOf(request)),
+  }));
+
+  app.delete(
+    "/account/sessions/:id",
+    { schema: { params: z.object({ id: z.string().min(1).max(64) }) } },
+    async (request, reply) => {
+      await accounts.endSession(sessionOf(request), request.params.id, requestOrigin(request));
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    "/account/sessions/end-others",
+    { schema: { response: { 200: endOtherSessionsResponseSchema } } },
+    async (request) => ({ ended: await accounts.endOtherSessions(sessionOf(request), requestOrigin(request)) }),
+  );
+
+  app.post("/account/delete", { schema: { body: accountDeletionRequestSchema } }, async (request, reply) => {
+    await accounts.deleteAccount(sessionOf(request), request.body.currentPassword, requestOrigin(request));
+    clearSessionCookie(reply, isHttps);
+    return reply.status(204).send();
+  });
+
+  app.get("/account/export", async (request, reply) => {
+    const data = await accounts.exportData(sessionOf(request));
+    const day = String(data.exportedAt).slice(0, 10);
+    return reply
+      .type("application/json; charset=utf-8")
+      .header("content-disposition", `attachment; filename="switchboard-account-${day}.json"`)
+      .send(JSON.stringify(data, null, 2));
+  });
 
   app.put(
     "/account/language",

@@ -1,20 +1,22 @@
 import type { z } from "zod";
 import type {
+  AccountSession,
   AccountView,
   loginRequestSchema,
   passwordChangeRequestSchema,
   registrationRequestSchema,
 } from "../../../shared/accounts.schemas.js";
 import { isLanguage, DEFAULT_LANGUAGE, type Language } from "../../../shared/languages.js";
+import { isBuiltFromContext } from "../../../shared/password-context.js";
 import type { Clock } from "../../clock.js";
 import { AppError, fieldError } from "../../errors.js";
 import type { MailQueue } from "../../mail/mail-queue.js";
 import type { Mailer } from "../../mail/mailer.js";
 import { passwordChangedMail, temporaryPasswordMail } from "../../mail/templates.js";
-import { hashPassword, isCommonPassword, verifyAgainstDummy, verifyPassword } from "../../security/passwords.js";
-import { createId, createTemporaryPassword } from "../../security/tokens.js";
+import { hashPassword, isCommonPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../security/passwords.js";
+import { createId, createTemporaryPassword, TEMPORARY_PASSWORD_LENGTH } from "../../security/tokens.js";
 import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
-import type { RateLimitRepository } from "../rate-limit/rate-limit.repository.js";
+import type { RateLimitRepository, WindowCount } from "../rate-limit/rate-limit.repository.js";
 import { ACCOUNT_POLICY } from "./accounts.policy.js";
 import { EmailTakenError, type AccountsRepository, type UserRow } from "./accounts.repository.js";
 import type { IssuedSession, SessionsService } from "./sessions.service.js";
@@ -23,10 +25,23 @@ import type { SessionRow } from "./sessions.repository.js";
 type Registration = z.output<typeof registrationRequestSchema>;
 type Login = z.output<typeof loginRequestSchema>;
 type PasswordChange = z.output<typeof passwordChangeRequestSchema>;
+type Rule = { limit: number; windowMs: number };
 
 export interface SignedIn {
   account: AccountView;
   session: IssuedSession;
+}
+
+/**
+ * What another module keeps of an account: deleted with the account and included in its
+ * export. The instances and the sandbox register themselves, so accounts import neither.
+ */
+export interface AccountDataOwner {
+  /** The key of this module's part of the export, such as "instances". */
+  readonly exportKey: string;
+  deleteAccountData(userId: string): Promise<void>;
+  /** Never a secret: no token, no hash. */
+  exportAccountData(userId: string): Promise<unknown>;
 }
 
 const MAIL_TEMPORARY_PASSWORD = "temporary_password";
@@ -49,7 +64,11 @@ function canonicalTemporaryPassword(typed: string): string {
   return typed.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
 }
 
+const TEMPORARY_PASSWORD_SHAPE = new RegExp(`^[0-9A-HJKMNP-TV-Z]{${TEMPORARY_PASSWORD_LENGTH}}$`);
+
 export class AccountsService {
+  private readonly dataOwners: AccountDataOwner[] = [];
+
   constructor(
     private readonly deps: {
       accounts: AccountsRepository;
@@ -70,36 +89,54 @@ export class AccountsService {
     );
   }
 
+  /** Another module's data of an account: deleted with it, exported with it. */
+  registerDataOwner(owner: AccountDataOwner): void {
+    this.dataOwners.push(owner);
+  }
+
   private get loginUrl(): string {
     return `${this.deps.publicUrl}/login`;
   }
 
-  private async audit(event: AuditEvent, origin: RequestOrigin, user?: { id?: string | null; email?: string | null }) {
+  private async audit(
+    event: AuditEvent,
+    origin: RequestOrigin,
+    user?: { id?: string | null; email?: string | null },
+    subject?: string,
+  ) {
     await this.deps.audit.record({
       event,
       origin,
       userId: user?.id ?? null,
       email: user?.email ?? null,
+      subject: subject ?? null,
       occurredAt: this.deps.clock.now(),
     });
   }
 
-  /** Counts one attempt against a window; throws too_many_attempts once the limit is passed. */
-  private async spend(bucket: string, rule: { limit: number; windowMs: number }): Promise<void> {
-    const count = await this.deps.rateLimits.hit(bucket, rule.windowMs, this.deps.clock.now());
-    if (count.hits > rule.limit) {
-      throw new AppError("too_many_attempts", undefined, undefined, Math.ceil(count.resetsInMs / 1000));
-    }
+  private hit(bucket: string, rule: Rule): Promise<WindowCount> {
+    return this.deps.rateLimits.hit(bucket, rule.windowMs, this.deps.clock.now());
   }
 
-  private async isWithinLimit(bucket: string, rule: { limit: number; windowMs: number }): Promise<boolean> {
-    const count = await this.deps.rateLimits.hit(bucket, rule.windowMs, this.deps.clock.now());
-    return count.hits <= rule.limit;
+  /** Counts one attempt against a window; throws too_many_attempts once the limit is passed. */
+  private async spend(bucket: string, rule: Rule): Promise<void> {
+    const count = await this.hit(bucket, rule);
+    if (count.hits > rule.limit) throw tooManyAttempts(count);
+  }
+
+  private async isWithinLimit(bucket: string, rule: Rule): Promise<boolean> {
+    return (await this.hit(bucket, rule)).hits <= rule.limit;
+  }
+
+  /** A password someone chooses: not a common one, not built from the email or the product's name. */
+  private checkNewPassword(field: string, password: string, email: string): void {
+    if (isCommonPassword(password)) throw fieldError(field, "password_common");
+    if (isBuiltFromContext(password, email)) throw fieldError(field, "password_context");
   }
 
   async register(input: Registration, origin: RequestOrigin): Promise<SignedIn> {
     await this.spend(`register:ip:${origin.ip}`, ACCOUNT_POLICY.registrationsPerIp);
-    if (isCommonPassword(input.password)) throw fieldError("password", "password_common");
+    this.checkNewPassword("password", input.password, input.email);
     if (await this.deps.accounts.findUserByEmail(input.email)) throw fieldError("email", "email_taken");
 
     let user: UserRow;
@@ -122,21 +159,26 @@ export class AccountsService {
     return { account: toAccountView(user, false), session };
   }
 
+  /**
+   * Throttling (ADR 0008): the address is limited hard, and a refusal there charges nothing
+   * else; the (account, address) pair is limited hard; the account as a whole is only slowed,
+   * so that no stranger can lock its owner out. A valid temporary password is never refused.
+   */
   async login(input: Login, origin: RequestOrigin): Promise<SignedIn> {
-    const accountBucket = `login:account:${input.email}`;
     const ipBucket = `login:ip:${origin.ip}`;
-    // Attempts are counted before the check, so concurrent guesses cannot overrun the limit.
-    for (const [bucket, rule] of [
-      [accountBucket, ACCOUNT_POLICY.loginFailuresPerAccount],
-      [ipBucket, ACCOUNT_POLICY.loginAttemptsPerIp],
-    ] as const) {
-      try {
-        await this.spend(bucket, rule);
-      } catch (error) {
-        await this.audit("login_throttled", origin, { email: input.email });
-        throw error;
-      }
+    const pairBucket = `login:pair:${input.email}:${origin.ip}`;
+    const accountBucket = `login:account:${input.email}`;
+
+    // Counted before the check, so that concurrent guesses cannot overrun the limits.
+    const ipCount = await this.hit(ipBucket, ACCOUNT_POLICY.loginAttemptsPerIp);
+    if (ipCount.hits > ACCOUNT_POLICY.loginAttemptsPerIp.limit) {
+      return this.loginWhileThrottled(input, origin, ipCount, ACCOUNT_POLICY.loginAttemptsPerIp);
     }
+    const pairCount = await this.hit(pairBucket, ACCOUNT_POLICY.loginFailuresPerAccountAndIp);
+    if (pairCount.hits > ACCOUNT_POLICY.loginFailuresPerAccountAndIp.limit) {
+      return this.loginWhileThrottled(input, origin, pairCount, ACCOUNT_POLICY.loginFailuresPerAccountAndIp);
+    }
+    await this.slowDownIfUnderAttack(accountBucket);
 
     const user = await this.deps.accounts.findUserByEmail(input.email);
     const temporary = user ? await this.deps.accounts.findUsableTemporaryPassword(user.id, this.deps.clock.now()) : undefined;
@@ -148,18 +190,63 @@ export class AccountsService {
         : verifyAgainstDummy(input.password),
     ]);
 
+    const buckets = { ipBucket, pairBucket, accountBucket };
     if (user && passwordMatches) {
-      return this.completeLogin(user, input, origin, null, accountBucket, ipBucket);
+      if (user.password_hash && needsRehash(user.password_hash)) {
+        await this.deps.accounts.setPasswordHash(user.id, await hashPassword(input.password), this.deps.clock.now());
+      }
+      return this.completeLogin(user, input, origin, null, buckets);
     }
     if (user && temporary && temporaryMatches) {
-      const consumed = await this.deps.accounts.consumeTemporaryPassword(temporary.id, user.id, this.deps.clock.now());
-      if (consumed) {
-        await this.audit("temporary_password_used", origin, user);
-        return this.completeLogin(user, input, origin, temporary.id, accountBucket, ipBucket);
-      }
+      const signedIn = await this.consumeTemporaryPassword(user, temporary.id, input, origin, buckets);
+      if (signedIn) return signedIn;
     }
+    await this.deps.rateLimits.hit(accountBucket, ACCOUNT_POLICY.loginFailuresPerAccount.windowMs, this.deps.clock.now());
     await this.audit("login_failed", origin, { id: user?.id ?? null, email: input.email });
     throw new AppError("invalid_credentials");
+  }
+
+  /** Past the account's soft limit every login to it waits a little longer, up to a cap. */
+  private async slowDownIfUnderAttack(accountBucket: string): Promise<void> {
+    const rule = ACCOUNT_POLICY.loginFailuresPerAccount;
+    const failures = await this.deps.rateLimits.peek(accountBucket, rule.windowMs, this.deps.clock.now());
+    if (failures <= rule.limit) return;
+    await this.deps.clock.delay(
+      Math.min(ACCOUNT_POLICY.loginSlowdownMaxMs, (failures - rule.limit) * ACCOUNT_POLICY.loginSlowdownStepMs),
+    );
+  }
+
+  /**
+   * A throttled login is refused unless it presents the account's valid temporary password:
+   * that one came from the owner's mailbox, is single-use and short-lived. Anything else gets
+   * 429 at once, without a password hash, so that a throttled attacker costs little.
+   */
+  private async loginWhileThrottled(input: Login, origin: RequestOrigin, count: WindowCount, rule: Rule): Promise<SignedIn> {
+    // Audited once per bucket and window: refused requests cost no row each.
+    if (count.hits === rule.limit + 1) await this.audit("login_throttled", origin, { email: input.email });
+    const canonical = canonicalTemporaryPassword(input.password);
+    if (!TEMPORARY_PASSWORD_SHAPE.test(canonical)) throw tooManyAttempts(count);
+    const user = await this.deps.accounts.findUserByEmail(input.email);
+    const temporary = user ? await this.deps.accounts.findUsableTemporaryPassword(user.id, this.deps.clock.now()) : undefined;
+    const matches = temporary ? await verifyPassword(temporary.password_hash, canonical) : await verifyAgainstDummy(canonical);
+    if (user && temporary && matches) {
+      const signedIn = await this.consumeTemporaryPassword(user, temporary.id, input, origin, {});
+      if (signedIn) return signedIn;
+    }
+    throw tooManyAttempts(count);
+  }
+
+  private async consumeTemporaryPassword(
+    user: UserRow,
+    temporaryPasswordId: string,
+    input: Login,
+    origin: RequestOrigin,
+    buckets: LoginBuckets,
+  ): Promise<SignedIn | undefined> {
+    const consumed = await this.deps.accounts.consumeTemporaryPassword(temporaryPasswordId, user.id, this.deps.clock.now());
+    if (!consumed) return undefined;
+    await this.audit("temporary_password_used", origin, user);
+    return this.completeLogin(user, input, origin, temporaryPasswordId, buckets);
   }
 
   private async completeLogin(
@@ -167,11 +254,16 @@ export class AccountsService {
     input: Login,
     origin: RequestOrigin,
     temporaryPasswordId: string | null,
-    accountBucket: string,
-    ipBucket: string,
+    buckets: LoginBuckets,
   ): Promise<SignedIn> {
-    await this.deps.rateLimits.clear(accountBucket);
-    await this.deps.rateLimits.giveBack(ipBucket);
+    if (user.disabled_at !== null) {
+      // Said only to whoever knows the password: to anybody else the account looks like any other.
+      await this.audit("login_refused_disabled", origin, user);
+      throw new AppError("account_disabled");
+    }
+    if (buckets.pairBucket) await this.deps.rateLimits.clear(buckets.pairBucket);
+    if (buckets.accountBucket) await this.deps.rateLimits.clear(buckets.accountBucket);
+    if (buckets.ipBucket) await this.deps.rateLimits.giveBack(buckets.ipBucket);
     let language = user.language;
     if (input.language && input.language !== user.language) {
       await this.deps.accounts.setLanguage(user.id, input.language, this.deps.clock.now());
@@ -193,12 +285,12 @@ export class AccountsService {
    */
   async requestTemporaryPassword(email: string, origin: RequestOrigin): Promise<void> {
     if (!(await this.isWithinLimit(`reset:ip:${origin.ip}`, ACCOUNT_POLICY.passwordResetRequestsPerIp))) return;
-    await this.deps.mailQueue.enqueue(MAIL_TEMPORARY_PASSWORD, { email, origin } satisfies TemporaryPasswordJob);
+    await this.deps.mailQueue.enqueue(MAIL_TEMPORARY_PASSWORD, { email, origin } satisfies TemporaryPasswordJob, { email });
   }
 
   private async sendTemporaryPassword(job: TemporaryPasswordJob, attempt: number): Promise<void> {
     const user = await this.deps.accounts.findUserByEmail(job.email);
-    if (!user) return;
+    if (!user || user.disabled_at !== null) return;
     // Only the first attempt counts: a retry after an SMTP failure is the same request.
     if (attempt === 0) {
       const allowed = await this.isWithinLimit(`reset:account:${user.id}`, ACCOUNT_POLICY.temporaryPasswordMailsPerAccount);
@@ -227,18 +319,11 @@ export class AccountsService {
     );
   }
 
-  async changePassword(
-    session: SessionRow,
-    input: PasswordChange,
-    origin: RequestOrigin,
-  ): Promise<SignedIn> {
+  async changePassword(session: SessionRow, input: PasswordChange, origin: RequestOrigin): Promise<SignedIn> {
     const user = await this.getUser(session.user_id);
-    await this.spend(`password-check:user:${user.id}`, ACCOUNT_POLICY.passwordChecksPerAccount);
-    const currentMatches = await this.verifyCurrentPassword(session, user, input.currentPassword);
-    if (!currentMatches) throw fieldError("currentPassword", "current_password_wrong");
-    await this.deps.rateLimits.clear(`password-check:user:${user.id}`);
+    await this.checkCurrentPassword(session, user, input.currentPassword, origin);
     if (input.newPassword === input.currentPassword) throw fieldError("newPassword", "password_unchanged");
-    if (isCommonPassword(input.newPassword)) throw fieldError("newPassword", "password_common");
+    this.checkNewPassword("newPassword", input.newPassword, user.email);
 
     const now = this.deps.clock.now();
     await this.deps.accounts.setPasswordHash(user.id, await hashPassword(input.newPassword), now);
@@ -251,8 +336,21 @@ export class AccountsService {
       origin,
     });
     await this.audit("password_changed", origin, user);
-    await this.deps.mailQueue.enqueue(MAIL_PASSWORD_CHANGED, { userId: user.id, changedAt: now } satisfies PasswordChangedJob);
+    await this.deps.mailQueue.enqueue(MAIL_PASSWORD_CHANGED, { userId: user.id, changedAt: now } satisfies PasswordChangedJob, {
+      userId: user.id,
+    });
     return { account: toAccountView(user, false), session: issued };
+  }
+
+  /** The current password, asked again before a sensitive change: limited, and each failure audited. */
+  private async checkCurrentPassword(session: SessionRow, user: UserRow, presented: string, origin: RequestOrigin): Promise<void> {
+    const bucket = `password-check:user:${user.id}`;
+    await this.spend(bucket, ACCOUNT_POLICY.passwordChecksPerAccount);
+    if (!(await this.verifyCurrentPassword(session, user, presented))) {
+      await this.audit("current_password_failed", origin, user);
+      throw fieldError("currentPassword", "current_password_wrong");
+    }
+    await this.deps.rateLimits.clear(bucket);
   }
 
   private async verifyCurrentPassword(session: SessionRow, user: UserRow, presented: string): Promise<boolean> {
@@ -270,6 +368,59 @@ export class AccountsService {
     await this.audit("logout", origin, { id: session.user_id });
   }
 
+  listSessions(session: SessionRow): Promise<AccountSession[]> {
+    return this.deps.sessions.list(session);
+  }
+
+  async endSession(session: SessionRow, id: string, origin: RequestOrigin): Promise<void> {
+    if (!(await this.deps.sessions.endById(session.user_id, id))) throw new AppError("not_found");
+    await this.audit("session_ended", origin, { id: session.user_id }, id);
+  }
+
+  async endOtherSessions(session: SessionRow, origin: RequestOrigin): Promise<number> {
+    const ended = await this.deps.sessions.endAllOthers(session.user_id, session.token_hash);
+    await this.audit("other_sessions_ended", origin, { id: session.user_id }, String(ended));
+    return ended;
+  }
+
+  /**
+   * Deletes the account after its current password is given again: first every other
+   * module's data (instances, whose tokens stop at once; sandbox phones), then pending
+   * mail, then the account with its sessions. The audit keeps the event, by id and email.
+   */
+  async deleteAccount(session: SessionRow, currentPassword: string, origin: RequestOrigin): Promise<void> {
+    const user = await this.getUser(session.user_id);
+    await this.checkCurrentPassword(session, user, currentPassword, origin);
+    for (const owner of this.dataOwners) await owner.deleteAccountData(user.id);
+    await this.deps.mailQueue.deleteFor(user.id, user.email);
+    await this.deps.accounts.deleteUser(user.id);
+    await this.audit("account_deleted", origin, user);
+  }
+
+  /** Everything the account holds, as JSON: no password hash, no token. */
+  async exportData(session: SessionRow): Promise<Record<string, unknown>> {
+    const user = await this.getUser(session.user_id);
+    const data: Record<string, unknown> = {
+      exportedAt: new Date(this.deps.clock.now()).toISOString(),
+      account: {
+        email: user.email,
+        country: user.country,
+        language: user.language,
+        createdAt: new Date(user.created_at).toISOString(),
+      },
+    };
+    for (const owner of this.dataOwners) data[owner.exportKey] = await owner.exportAccountData(user.id);
+    data.sessions = (await this.deps.sessions.list(session)).map(({ isCurrent: _isCurrent, ...rest }) => rest);
+    data.auditEvents = (await this.deps.audit.listForUser(user.id)).map((event) => ({
+      event: event.event,
+      occurredAt: new Date(event.occurred_at).toISOString(),
+      ip: event.ip,
+      userAgent: event.user_agent,
+      ...(event.subject ? { subject: event.subject } : {}),
+    }));
+    return data;
+  }
+
   async setLanguage(userId: string, language: Language): Promise<AccountView> {
     await this.deps.accounts.setLanguage(userId, language, this.deps.clock.now());
     return toAccountView(await this.getUser(userId), false);
@@ -284,6 +435,16 @@ export class AccountsService {
     if (!user) throw new AppError("not_signed_in");
     return user;
   }
+}
+
+interface LoginBuckets {
+  ipBucket?: string;
+  pairBucket?: string;
+  accountBucket?: string;
+}
+
+function tooManyAttempts(count: WindowCount): AppError {
+  return new AppError("too_many_attempts", undefined, undefined, Math.max(1, Math.ceil(count.resetsInMs / 1000)));
 }
 
 function toAccountView(user: UserRow, mustChangePassword: boolean): AccountView {

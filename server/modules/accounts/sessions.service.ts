@@ -1,5 +1,7 @@
+import Bowser from "bowser";
+import type { AccountSession } from "../../../shared/accounts.schemas.js";
 import type { Clock } from "../../clock.js";
-import { createSessionToken, sha256Hex } from "../../security/tokens.js";
+import { createId, createSessionToken, sha256Hex } from "../../security/tokens.js";
 import type { RequestOrigin } from "../audit/audit.repository.js";
 import { ACCOUNT_POLICY } from "./accounts.policy.js";
 import type { SessionRow, SessionsRepository } from "./sessions.repository.js";
@@ -10,10 +12,14 @@ export interface IssuedSession {
   cookieMaxAgeSeconds: number | undefined;
 }
 
-export interface ValidSession {
-  row: SessionRow;
-  /** Set when a remembered session was extended and its cookie should be sent again. */
-  renewedCookieMaxAgeSeconds?: number;
+/** "Chrome 131 on Linux" from a user agent; "" when it names no browser. */
+export function describeDevice(userAgent: string): string {
+  if (!userAgent) return "";
+  const parsed = Bowser.parse(userAgent);
+  const browser = [parsed.browser.name, parsed.browser.version?.split(".")[0]].filter(Boolean).join(" ");
+  const system = parsed.os.name ?? "";
+  if (!browser) return system;
+  return system ? `${browser} on ${system}` : browser;
 }
 
 export class SessionsService {
@@ -32,6 +38,7 @@ export class SessionsService {
     const now = this.clock.now();
     const lifetime = options.isPersistent ? ACCOUNT_POLICY.rememberedSessionMs : ACCOUNT_POLICY.browserSessionMs;
     await this.sessions.create({
+      id: createId(),
       token_hash: sha256Hex(token),
       user_id: options.userId,
       is_persistent: options.isPersistent ? 1 : 0,
@@ -45,32 +52,65 @@ export class SessionsService {
     return { token, cookieMaxAgeSeconds: options.isPersistent ? lifetime / 1000 : undefined };
   }
 
-  /** Finds the live session of a cookie token; remembered sessions slide forward. */
-  async validate(token: string): Promise<ValidSession | undefined> {
+  private hasEnded(row: SessionRow, now: number): boolean {
+    if (row.expires_at <= now) return true;
+    return row.is_persistent === 0 && now - row.last_seen_at >= ACCOUNT_POLICY.browserSessionIdleMs;
+  }
+
+  /**
+   * The live session of a cookie token. Remembered sessions end 30 days after sign-in,
+   * browser sessions after 12 hours or 2 idle hours, whichever comes first.
+   */
+  async validate(token: string): Promise<SessionRow | undefined> {
     const tokenHash = sha256Hex(token);
     const row = await this.sessions.findByTokenHash(tokenHash);
     const now = this.clock.now();
     if (!row) return undefined;
-    if (row.expires_at <= now) {
+    if (this.hasEnded(row, now)) {
       await this.sessions.delete(tokenHash);
       return undefined;
     }
-    if (row.is_persistent === 1 && now - row.last_seen_at >= ACCOUNT_POLICY.sessionExtendEveryMs) {
-      const expiresAt = now + ACCOUNT_POLICY.rememberedSessionMs;
-      await this.sessions.extend(tokenHash, now, expiresAt);
-      return {
-        row: { ...row, last_seen_at: now, expires_at: expiresAt },
-        renewedCookieMaxAgeSeconds: ACCOUNT_POLICY.rememberedSessionMs / 1000,
-      };
+    if (now - row.last_seen_at >= ACCOUNT_POLICY.sessionTouchEveryMs) {
+      await this.sessions.touch(tokenHash, now);
+      return { ...row, last_seen_at: now };
     }
-    return { row };
+    return row;
+  }
+
+  async list(current: SessionRow): Promise<AccountSession[]> {
+    const now = this.clock.now();
+    const rows = await this.sessions.listForUser(current.user_id);
+    return rows
+      .filter((row) => !this.hasEnded(row, now))
+      .map((row) => ({
+        id: row.id,
+        device: describeDevice(row.user_agent),
+        ip: row.ip,
+        createdAt: new Date(row.created_at).toISOString(),
+        lastSeenAt: new Date(row.last_seen_at).toISOString(),
+        expiresAt: new Date(
+          row.is_persistent === 1 ? row.expires_at : Math.min(row.expires_at, row.last_seen_at + ACCOUNT_POLICY.browserSessionIdleMs),
+        ).toISOString(),
+        isPersistent: row.is_persistent === 1,
+        isCurrent: row.token_hash === current.token_hash,
+      }));
   }
 
   async end(tokenHash: string): Promise<void> {
     await this.sessions.delete(tokenHash);
   }
 
-  async endAllOthers(userId: string, keepTokenHash?: string): Promise<void> {
-    await this.sessions.deleteAllForUser(userId, keepTokenHash);
+  endById(userId: string, id: string): Promise<boolean> {
+    return this.sessions.deleteById(userId, id);
+  }
+
+  /** Ends every session of the person but the kept one; answers how many ended. */
+  endAllOthers(userId: string, keepTokenHash?: string): Promise<number> {
+    return this.sessions.deleteAllForUser(userId, keepTokenHash);
+  }
+
+  async deleteExpired(): Promise<void> {
+    const now = this.clock.now();
+    await this.sessions.deleteExpired(now, now - ACCOUNT_POLICY.browserSessionIdleMs);
   }
 }

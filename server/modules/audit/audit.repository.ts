@@ -11,6 +11,17 @@ export const AUDIT_EVENTS = [
   "temporary_password_used",
   "password_changed",
   "logout",
+  "current_password_failed",
+  "session_ended",
+  "other_sessions_ended",
+  "account_deleted",
+  "account_disabled",
+  "account_enabled",
+  "login_refused_disabled",
+  "instance_created",
+  "instance_deleted",
+  "token_revealed",
+  "token_rotated",
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
@@ -20,8 +31,13 @@ export interface RequestOrigin {
   userAgent: string;
 }
 
+/** What the audit records as the origin of the operator's admin commands. */
+export const OPERATOR_ORIGIN: RequestOrigin = { ip: "operator", userAgent: "switchboard admin" };
+
 export interface AuditEntry {
   event: AuditEvent;
+  /** What the event was about beyond the account, such as an idInstance. Never a secret. */
+  subject?: string | null;
   userId?: string | null;
   email?: string | null;
   origin: RequestOrigin;
@@ -42,8 +58,13 @@ export class AuditRepository {
         email: entry.email ?? null,
         ip: entry.origin.ip.slice(0, 64),
         user_agent: entry.origin.userAgent.slice(0, 512),
+        subject: entry.subject ?? null,
       })
       .execute();
+  }
+
+  async deleteOlderThan(cutoff: number): Promise<void> {
+    await this.db.deleteFrom("audit_event").where("occurred_at", "<", cutoff).execute();
   }
 
   listForUser(userId: string) {

@@ -8,6 +8,7 @@ import { journalMethods, receivingMethods } from "./methods/receiving.js";
 import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
 import { PerSecondLimiter } from "./rate-limiter.js";
+import { requestOrigin } from "../../plugins/console-guard.js";
 
 const handlers: Record<string, MethodHandler> = {
   ...accountMethods,
@@ -24,6 +25,8 @@ const CORS_HEADERS = {
   "access-control-allow-headers": "Content-Type, GA-Filename",
   "access-control-max-age": "86400",
 };
+/** Answers carry tokens and account data: no browser or proxy may keep them. */
+const NO_STORE = { "cache-control": "no-store" };
 
 interface ApiParams {
   idInstance: string;
@@ -33,7 +36,7 @@ interface ApiParams {
 }
 
 function sendError(reply: FastifyReply, error: GreenApiError) {
-  return reply.status(error.status).headers(CORS_HEADERS).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
+  return reply.status(error.status).headers(CORS_HEADERS).headers(NO_STORE).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
 }
 
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
@@ -66,7 +69,7 @@ export async function greenApiRoutes(
 
   const handle = async (request: FastifyRequest<{ Params: ApiParams }>, reply: FastifyReply) => {
     // Browsers may call the API from any page, as GREEN-API allows.
-    reply.headers(CORS_HEADERS);
+    reply.headers(CORS_HEADERS).headers(NO_STORE);
     if (request.method === "OPTIONS") return reply.status(204).send();
     const { idInstance, method: methodName, apiTokenInstance, receiptId } = request.params;
     const method = findApiMethod(methodName);
@@ -98,6 +101,7 @@ export async function greenApiRoutes(
           body: request.body,
           query: request.query as Record<string, string | undefined>,
           receiptId,
+          origin: requestOrigin(request),
           signal: aborted?.signal,
         },
         services,

@@ -86,7 +86,7 @@ describe("routing and authentication", () => {
   });
 
   it("never logs the token of a request", async () => {
-    const { redactApiToken } = await import("../../app.js");
+    const { redactApiToken } = await import("../../logging.js");
     expect(redactApiToken(`/waInstance1101000001/sendMessage/${instance.token}`)).toBe("/waInstance1101000001/sendMessage/[redacted]");
     expect(redactApiToken(`/waInstance1101000001/deleteNotification/${instance.token}/12`)).toBe("/waInstance1101000001/deleteNotification/[redacted]/12");
   });

@@ -1,5 +1,6 @@
 import type { Clock } from "../../clock.js";
 import type { MessengerConnector } from "../../messenger/connector.js";
+import type { RequestOrigin } from "../audit/audit.repository.js";
 import type { InstanceRow } from "../instances/instances.repository.js";
 import type { InstancesService } from "../instances/instances.service.js";
 import type { InstancesRepository } from "../instances/instances.repository.js";
@@ -25,6 +26,8 @@ export interface MethodCall {
   body: unknown;
   query: Record<string, string | undefined>;
   receiptId: string | undefined;
+  /** Who called, for the audit of what the API changes (token rotation). */
+  origin: RequestOrigin;
   /** Aborted when the client goes away (a long poll stops waiting). */
   signal: AbortSignal | undefined;
 }

@@ -10,15 +10,18 @@ const CACHE_ROWS = 100_000;
 
 export class InstancesRepository {
   /**
-   * Every API call reads its instance. On SQLite this process is the only writer of the
+   * Every API call reads its instance. On SQLite this process is the only server writing the
    * table (one node), and every write below goes through this class, which drops the row
-   * from the cache: so the cache is always what the table holds. Two counters are written
+   * from the cache; a commit by another connection (the operator's admin command) changes
+   * SQLite's data_version, which empties the cache: so the cache is always what the table holds. Two counters are written
    * elsewhere, in the transactions they belong to, and are never read from a cached row:
    * has_queued (the journal) and last_receipt_id (the notification queue). PostgreSQL serves several
    * nodes, each writing, so there every read goes to the database.
    */
   private readonly cache: Map<number, InstanceRow> | undefined;
   private readonly findOnSqlite: ((idInstance: number) => InstanceRow | undefined) | undefined;
+  private readonly readDataVersion: (() => number) | undefined;
+  private seenDataVersion = 0;
 
   constructor(private readonly db: Kysely<Database>) {
     const sqlite = sqliteHandleOf(db);
@@ -27,6 +30,10 @@ export class InstancesRepository {
       const statement = sqlite.prepare<[number], InstanceRow>('select * from "instance" where "id_instance" = ?');
       this.findOnSqlite = (idInstance) => statement.get(idInstance);
       this.cache = new Map();
+      // SQLite's data_version changes when another connection (the operator's admin command) commits.
+      const dataVersion = sqlite.prepare<[], number>("pragma data_version").pluck();
+      this.readDataVersion = () => dataVersion.get() ?? 0;
+      this.seenDataVersion = this.readDataVersion();
     }
   }
 
@@ -48,6 +55,11 @@ export class InstancesRepository {
     if (!this.cache || !this.findOnSqlite) {
       return this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
     }
+    const version = this.readDataVersion?.() ?? 0;
+    if (version !== this.seenDataVersion) {
+      this.seenDataVersion = version;
+      this.cache.clear();
+    }
     const cached = this.cache.get(idInstance);
     if (cached) return cached;
     const row = this.findOnSqlite(idInstance);
@@ -57,6 +69,21 @@ export class InstancesRepository {
       this.cache.set(idInstance, Object.freeze(row));
     }
     return row;
+  }
+
+  async countForUser(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("instance")
+      .select((eb) => eb.fn.countAll().as("count"))
+      .where("user_id", "=", userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** An operator disabled or enabled the owner's account. */
+  async setOwnerDisabled(userId: string, isDisabled: boolean): Promise<void> {
+    await this.db.updateTable("instance").set({ owner_disabled: isDisabled ? 1 : 0 }).where("user_id", "=", userId).execute();
+    this.cache?.clear();
   }
 
   listForUser(userId: string): Promise<InstanceRow[]> {

@@ -11,7 +11,7 @@ import {
   pairingCodeResponseSchema,
 } from "../../../shared/instances.schemas.js";
 import { AppError } from "../../errors.js";
-import { sessionOf } from "../../plugins/console-guard.js";
+import { requestOrigin, sessionOf } from "../../plugins/console-guard.js";
 import { setSettingsSchema } from "../green-api/settings.js";
 import type { InstancesService } from "./instances.service.js";
 
@@ -32,7 +32,7 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
     "/instances",
     { schema: { body: createInstanceRequestSchema, response: { 201: instanceResponseSchema } } },
     async (request, reply) => {
-      const instance = await instances.create(sessionOf(request).user_id, request.body.name);
+      const instance = await instances.create(sessionOf(request).user_id, request.body.name, requestOrigin(request));
       return reply.status(201).send({ instance: instances.details(instance) });
     },
   );
@@ -46,13 +46,13 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
   app.get(
     "/instances/:idInstance/token",
     { schema: { params: idParams, response: { 200: instanceTokenResponseSchema } } },
-    async (request) => ({ apiTokenInstance: instances.revealToken(await owned(request)) }),
+    async (request) => ({ apiTokenInstance: await instances.revealToken(await owned(request), requestOrigin(request)) }),
   );
 
   app.post(
     "/instances/:idInstance/token",
     { schema: { params: idParams, response: { 200: instanceTokenResponseSchema } } },
-    async (request) => ({ apiTokenInstance: await instances.rotateToken(await owned(request)) }),
+    async (request) => ({ apiTokenInstance: await instances.rotateToken(await owned(request), requestOrigin(request)) }),
   );
 
   app.post(
@@ -72,7 +72,7 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
   );
 
   app.delete("/instances/:idInstance", { schema: { params: idParams } }, async (request, reply) => {
-    await instances.delete(await owned(request));
+    await instances.delete(await owned(request), requestOrigin(request));
     return reply.status(204).send();
   });
 

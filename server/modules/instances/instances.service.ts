@@ -7,6 +7,8 @@ import { AppError } from "../../errors.js";
 import type { MessengerConnector, QrAnswer } from "../../messenger/connector.js";
 import type { SecretBox } from "../../security/secret-box.js";
 import { sha256Hex } from "../../security/tokens.js";
+import type { AccountDataOwner } from "../accounts/accounts.service.js";
+import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
 import type { InstanceEvents } from "../green-api/instance-events.js";
 import { readSettings, settingsView, type setSettingsSchema } from "../green-api/settings.js";
 import type { InstanceRow, InstancesRepository } from "./instances.repository.js";
@@ -46,6 +48,7 @@ export function newInstanceRow(fields: {
     state_settles_at: null,
     next_send_at: 0,
     has_queued: 0,
+    owner_disabled: 0,
     created_at: fields.now,
     updated_at: fields.now,
   };
@@ -55,19 +58,38 @@ export function newInstanceRow(fields: {
  * Instances and what both the console and the compatible API do to them:
  * create, authenticate, read and change state and settings, rotate the token.
  */
-export class InstancesService {
+export class InstancesService implements AccountDataOwner {
+  readonly exportKey = "instances";
+
   constructor(
     private readonly deps: {
       instances: InstancesRepository;
       events: InstanceEvents;
       connector: MessengerConnector;
       secretBox: SecretBox;
+      audit: AuditRepository;
       clock: Clock;
       publicUrl: string;
+      /** How many instances one account may have. */
+      maxInstancesPerAccount: number;
     },
   ) {}
 
-  async create(userId: string, name: string): Promise<InstanceRow> {
+  private async audit(event: AuditEvent, instance: InstanceRow, origin: RequestOrigin): Promise<void> {
+    await this.deps.audit.record({
+      event,
+      origin,
+      userId: instance.user_id,
+      subject: String(instance.id_instance),
+      occurredAt: this.deps.clock.now(),
+    });
+  }
+
+  async create(userId: string, name: string, origin: RequestOrigin): Promise<InstanceRow> {
+    const quota = this.deps.maxInstancesPerAccount;
+    if ((await this.deps.instances.countForUser(userId)) >= quota) {
+      throw new AppError("quota_exceeded", undefined, `An account may have at most ${quota} instances. Delete one to create another.`);
+    }
     const token = createApiToken();
     const now = this.deps.clock.now();
     for (;;) {
@@ -82,6 +104,7 @@ export class InstancesService {
       // Ten random digits rarely collide; when they do, draw again.
       if (await this.deps.instances.create(row)) {
         await this.deps.instances.recordState(Number(row.id_instance), row.state, "", now);
+        await this.audit("instance_created", row, origin);
         return row;
       }
     }
@@ -101,29 +124,48 @@ export class InstancesService {
   /** The instance a compatible API call names, or why not: "unknown" (403) or "bad-token" (401). */
   async authenticate(idInstance: number, token: string): Promise<InstanceRow | "unknown" | "bad-token"> {
     const instance = Number.isSafeInteger(idInstance) ? await this.deps.instances.find(idInstance) : undefined;
-    if (!instance) return "unknown";
+    // A disabled account's instances answer as if they did not exist: 403.
+    if (!instance || instance.owner_disabled === 1) return "unknown";
     const presented = Buffer.from(sha256Hex(token), "hex");
     const stored = Buffer.from(instance.token_hash, "hex");
     return presented.length === stored.length && timingSafeEqual(presented, stored) ? instance : "bad-token";
   }
 
-  revealToken(instance: InstanceRow): string {
+  async revealToken(instance: InstanceRow, origin: RequestOrigin): Promise<string> {
+    await this.audit("token_revealed", instance, origin);
     return this.deps.secretBox.open(instance.token_sealed);
   }
 
   /** A new token; the old one stops working with this write. */
-  async rotateToken(instance: InstanceRow): Promise<string> {
+  async rotateToken(instance: InstanceRow, origin: RequestOrigin): Promise<string> {
     const token = createApiToken();
     await this.deps.instances.update(Number(instance.id_instance), {
       token_hash: sha256Hex(token),
       token_sealed: this.deps.secretBox.seal(token),
       updated_at: this.deps.clock.now(),
     });
+    await this.audit("token_rotated", instance, origin);
     return token;
   }
 
-  async delete(instance: InstanceRow): Promise<void> {
+  async delete(instance: InstanceRow, origin: RequestOrigin): Promise<void> {
     await this.deps.instances.delete(Number(instance.id_instance));
+    await this.audit("instance_deleted", instance, origin);
+  }
+
+  /** With the account: every instance goes, and its token stops working with it. */
+  async deleteAccountData(userId: string): Promise<void> {
+    for (const instance of await this.deps.instances.listForUser(userId)) {
+      await this.deps.instances.delete(Number(instance.id_instance));
+    }
+  }
+
+  /** The account's instances for its export: never a token, nor the webhook's token. */
+  async exportAccountData(userId: string): Promise<unknown> {
+    return (await this.deps.instances.listForUser(userId)).map((instance) => {
+      const { webhookUrlToken: _webhookUrlToken, ...settings } = readSettings(instance.settings);
+      return { ...this.details(instance), settings };
+    });
   }
 
   settings(instance: InstanceRow): InstanceSettings {

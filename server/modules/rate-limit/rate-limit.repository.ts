@@ -31,6 +31,16 @@ export class RateLimitRepository {
     return { hits: row.hits, resetsInMs: Math.max(0, Number(row.window_started_at) + windowMs - now) };
   }
 
+  /** The hits of the current window, without counting one. */
+  async peek(bucket: string, windowMs: number, now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("rate_limit")
+      .select(["hits", "window_started_at"])
+      .where("bucket", "=", bucket)
+      .executeTakeFirst();
+    return row && Number(row.window_started_at) > now - windowMs ? row.hits : 0;
+  }
+
   /** Gives one hit back, for an attempt that turned out to be legitimate. */
   async giveBack(bucket: string): Promise<void> {
     await this.db

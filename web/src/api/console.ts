@@ -1,5 +1,11 @@
-import { accountResponseSchema } from "../../../shared/accounts.schemas.js";
+import {
+  accountResponseSchema,
+  accountSessionsResponseSchema,
+  endOtherSessionsResponseSchema,
+} from "../../../shared/accounts.schemas.js";
 import type {
+  AccountDeletionRequest,
+  AccountSession,
   AccountView,
   LanguageChangeRequest,
   LoginRequest,
@@ -8,6 +14,7 @@ import type {
   RegistrationRequest,
 } from "../../../shared/accounts.schemas.js";
 import { ApiError, apiRequest } from "./client.js";
+import { parseAnswer } from "./parse.js";
 
 function toAccount(data: unknown): AccountView {
   const parsed = accountResponseSchema.safeParse(data);
@@ -50,3 +57,27 @@ export async function changePassword(request: PasswordChangeRequest): Promise<Ac
 export async function changeAccountLanguage(request: LanguageChangeRequest): Promise<AccountView> {
   return toAccount(await apiRequest("PUT", "/api/console/account/language", request));
 }
+
+/** The account's signed-in sessions, newest first; the one of this browser has isCurrent. */
+export async function listAccountSessions(): Promise<AccountSession[]> {
+  return parseAnswer(accountSessionsResponseSchema, await apiRequest("GET", "/api/console/account/sessions")).sessions;
+}
+
+/** Signs another device out: its next request finds no session. */
+export async function endAccountSession(id: string): Promise<void> {
+  await apiRequest("DELETE", `/api/console/account/sessions/${encodeURIComponent(id)}`);
+}
+
+/** Ends every session of the account but this browser's; resolves with how many ended. */
+export async function endOtherAccountSessions(): Promise<number> {
+  return parseAnswer(endOtherSessionsResponseSchema, await apiRequest("POST", "/api/console/account/sessions/end-others"))
+    .ended;
+}
+
+/** Deletes the account and everything it owns; the server also ends this session. */
+export async function deleteAccount(request: AccountDeletionRequest): Promise<void> {
+  await apiRequest("POST", "/api/console/account/delete", request);
+}
+
+/** A plain GET the browser downloads as a JSON file (the server names it in Content-Disposition). */
+export const ACCOUNT_EXPORT_PATH = "/api/console/account/export";

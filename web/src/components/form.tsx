@@ -159,6 +159,8 @@ export function useFormValues<Values extends Record<string, unknown>>(initialVal
 interface FormProps {
   form: { formRef: RefObject<HTMLFormElement | null>; formFailure: FormFailure | null; busy: boolean };
   submitLabel: string;
+  /** "danger" for a form whose submit destroys something. */
+  submitVariant?: "primary" | "danger";
   onSubmit: () => void;
   /** Shown above the form-level failure. */
   intro?: ReactNode;
@@ -166,7 +168,14 @@ interface FormProps {
 }
 
 /** A form of the app: the shared schema validates it, so the browser's own validation is off. */
-export function Form({ form: { formRef, formFailure, busy }, submitLabel, onSubmit, intro, children }: FormProps) {
+export function Form({
+  form: { formRef, formFailure, busy },
+  submitLabel,
+  submitVariant = "primary",
+  onSubmit,
+  intro,
+  children,
+}: FormProps) {
   return (
     <form
       ref={formRef}
@@ -180,7 +189,9 @@ export function Form({ form: { formRef, formFailure, busy }, submitLabel, onSubm
       {intro}
       <FormAlert failure={formFailure} />
       {children}
-      <SubmitButton busy={busy}>{submitLabel}</SubmitButton>
+      <SubmitButton busy={busy} variant={submitVariant}>
+        {submitLabel}
+      </SubmitButton>
     </form>
   );
 }
@@ -197,10 +208,18 @@ export function FormAlert({ failure }: { failure: FormFailure | null }) {
   );
 }
 
-export function SubmitButton({ busy, children }: { busy: boolean; children: ReactNode }) {
+export function SubmitButton({
+  busy,
+  variant = "primary",
+  children,
+}: {
+  busy: boolean;
+  variant?: "primary" | "danger";
+  children: ReactNode;
+}) {
   return (
     // aria-disabled rather than disabled keeps the button focused while the request runs.
-    <button type="submit" className="button button-primary" aria-disabled={busy || undefined} aria-busy={busy || undefined}>
+    <button type="submit" className={`button button-${variant}`} aria-disabled={busy || undefined} aria-busy={busy || undefined}>
       {busy && <span className="spinner" aria-hidden="true" />}
       {children}
     </button>

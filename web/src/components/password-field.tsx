@@ -1,4 +1,5 @@
 import { useState } from "react";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { FieldErrorCode } from "../../../shared/errors.js";
 import { PASSWORD_MIN_LENGTH } from "../../../shared/limits.js";
@@ -14,6 +15,8 @@ interface PasswordFieldProps {
   error?: FieldErrorCode | undefined;
   /** Shows "At least 8 characters" under a password being chosen. */
   showLengthHint?: boolean;
+  /** Shown right under the input, such as the strength meter of a password being chosen. */
+  strengthMeter?: ReactNode;
 }
 
 /** Every password input of the app: a visible label, a show/hide toggle, hint and error. */
@@ -26,6 +29,7 @@ export function PasswordField({
   onValueChange,
   error,
   showLengthHint = false,
+  strengthMeter,
 }: PasswordFieldProps) {
   const { t } = useTranslation();
   const [visible, setVisible] = useState(false);
@@ -62,6 +66,7 @@ export function PasswordField({
           <span className="visually-hidden">{toggleName}</span>
         </button>
       </div>
+      {strengthMeter}
       {hint && <FieldHint fieldId={id}>{hint}</FieldHint>}
       <FieldError fieldId={id} code={error} />
     </div>

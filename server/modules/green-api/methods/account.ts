@@ -62,5 +62,5 @@ export const accountMethods: Record<string, MethodHandler> = {
     return instances.pairingCode(instance, String(phoneNumber));
   },
 
-  updateApiToken: async ({ instance }, { instances }) => ({ apiTokenInstance: await instances.rotateToken(instance) }),
+  updateApiToken: async ({ instance, origin }, { instances }) => ({ apiTokenInstance: await instances.rotateToken(instance, origin) }),
 };

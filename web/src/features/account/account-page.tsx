@@ -10,6 +10,9 @@ import { countryName } from "../../i18n/countries.js";
 import { currentLanguage } from "../../i18n/index.js";
 import { useSession } from "../auth/session.js";
 import { ChangePasswordForm } from "./change-password-form.js";
+import { DeleteAccountCard } from "./delete-account-card.js";
+import { ExportCard } from "./export-card.js";
+import { SessionsCard } from "./sessions-card.js";
 
 export function AccountPage() {
   const { t } = useTranslation();
@@ -42,7 +45,15 @@ export function AccountPage() {
         </section>
       )}
       <ChangePasswordForm />
-      {!account.mustChangePassword && <LanguagePreference />}
+      {/* A temporary-password session may only change the password: the rest waits until it has. */}
+      {!account.mustChangePassword && (
+        <>
+          <LanguagePreference />
+          <SessionsCard />
+          <ExportCard />
+          <DeleteAccountCard email={account.email} />
+        </>
+      )}
     </div>
   );
 }

@@ -1,17 +1,21 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import type { z } from "zod";
 import { passwordChangeRequestSchema } from "../../../../shared/accounts.schemas.js";
 import type { PasswordChangeRequest } from "../../../../shared/accounts.schemas.js";
 import { changePassword } from "../../api/console.js";
 import { Form, useFormValues } from "../../components/form.js";
+import { contextPasswordRule } from "../../components/password-context-rule.js";
 import { PasswordField } from "../../components/password-field.js";
+import { PasswordStrength } from "../../components/password-strength.js";
 import { useSession } from "../auth/session.js";
 
 const EMPTY: PasswordChangeRequest = { currentPassword: "", newPassword: "", newPasswordRepeat: "" };
 
 export function ChangePasswordForm() {
   const { t } = useTranslation();
-  const { updateAccount } = useSession();
+  const { state, updateAccount } = useSession();
+  const email = state.status === "signed-in" ? state.account.email : "";
   const form = useFormValues(EMPTY);
   const [changed, setChanged] = useState(false);
 
@@ -28,7 +32,10 @@ export function ChangePasswordForm() {
   function onSubmit() {
     setChanged(false);
     const request = form.values;
-    void form.submit(passwordChangeRequestSchema, request, async () => {
+    const schema = passwordChangeRequestSchema.superRefine(
+      ...contextPasswordRule<z.output<typeof passwordChangeRequestSchema>>("newPassword", () => email),
+    );
+    void form.submit(schema, request, async () => {
       const account = await changePassword(request);
       form.resetValues();
       setChanged(true);
@@ -51,6 +58,7 @@ export function ChangePasswordForm() {
           label={t("account.changePassword.new")}
           autoComplete="new-password"
           showLengthHint
+          strengthMeter={<PasswordStrength password={form.values.newPassword} email={email} />}
           {...passwordProps("newPassword")}
         />
         <PasswordField

@@ -1,16 +1,23 @@
 import { Trans, useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import type { z } from "zod";
 import { registrationRequestSchema } from "../../../../shared/accounts.schemas.js";
 import type { RegistrationRequest } from "../../../../shared/accounts.schemas.js";
 import { register } from "../../api/console.js";
 import { CheckboxField } from "../../components/checkbox-field.js";
 import { CountryCombobox } from "../../components/country-combobox.js";
 import { Form, useFormValues } from "../../components/form.js";
+import { contextPasswordRule } from "../../components/password-context-rule.js";
 import { PasswordField } from "../../components/password-field.js";
+import { PasswordStrength } from "../../components/password-strength.js";
 import { AuthPage } from "../../components/public-layout.js";
 import { EmailField } from "../../components/text-field.js";
 import { currentLanguage } from "../../i18n/index.js";
 import { useEnterConsole } from "./session.js";
+
+const registrationFormSchema = registrationRequestSchema.superRefine(
+  ...contextPasswordRule<z.output<typeof registrationRequestSchema>>("password", (value) => value.email),
+);
 
 export function RegisterPage() {
   const { t } = useTranslation();
@@ -19,7 +26,7 @@ export function RegisterPage() {
 
   function onSubmit() {
     const input = { ...form.values, language: currentLanguage() };
-    void form.submit(registrationRequestSchema, input, async () => {
+    void form.submit(registrationFormSchema, input, async () => {
       // The schema accepted the input, so the agreement box is ticked.
       enterConsole(await register({ ...input, agreementAccepted: true } satisfies RegistrationRequest));
     });
@@ -34,6 +41,7 @@ export function RegisterPage() {
           label={t("register.password")}
           autoComplete="new-password"
           showLengthHint
+          strengthMeter={<PasswordStrength password={form.values.password} email={form.values.email} />}
           {...form.fieldProps("password")}
         />
         <PasswordField
