@@ -36,9 +36,7 @@ interface Credentials {
   apiTokenInstance: string;
 }
 
-type ChildMessage =
-  | { kind: "ready"; port: number; instances?: Credentials[] }
-  | { kind: "counted"; messages: number };
+type ChildMessage = { kind: "ready"; port: number; instances?: Credentials[] } | { kind: "counted"; messages: number };
 
 // ---------------------------------------------------------------- child side
 
@@ -109,7 +107,14 @@ async function serveApp(dataDir: string): Promise<void> {
 
   await app.listen({ port: 0, host: "127.0.0.1" });
   // A clean exit, so that a CPU profile (BENCH_PROFILE) gets written.
-  process.once("SIGTERM", () => void app.close().then(() => db.destroy()).then(() => process.exit(0)));
+  process.once(
+    "SIGTERM",
+    () =>
+      void app
+        .close()
+        .then(() => db.destroy())
+        .then(() => process.exit(0)),
+  );
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("no port");
   process.on("message", (message: { kind: string }) => {
@@ -218,7 +223,9 @@ async function main(): Promise<void> {
       const stateRound = await measure("getStateInstance", {
         ...common,
         url: appUrl,
-        requests: [{ method: "GET", setupRequest: rotating(instances, (i) => `/waInstance${i.idInstance}/getStateInstance/${i.apiTokenInstance}`) }],
+        requests: [
+          { method: "GET", setupRequest: rotating(instances, (i) => `/waInstance${i.idInstance}/getStateInstance/${i.apiTokenInstance}`) },
+        ],
       });
       rounds.push({ baseline: baselineRound, state: stateRound });
     }
@@ -256,7 +263,9 @@ async function main(): Promise<void> {
         `  ${figure.name.padEnd(28)} ${figure.perSecond.toFixed(0).padStart(9)}  ${(figure.perSecond / baseline.perSecond).toFixed(2).padStart(5)}  ${figure.other}\n`,
       );
     }
-    process.stdout.write(`  sendMessage rows stored during the measured and warm-up runs: ${stored} (acknowledged in the measured run: ${send.ok})\n`);
+    process.stdout.write(
+      `  sendMessage rows stored during the measured and warm-up runs: ${stored} (acknowledged in the measured run: ${send.ok})\n`,
+    );
     const stateRatio = state.perSecond / baseline.perSecond;
     process.stdout.write(
       `  ${stateRatio >= BUDGET_STATE_RATIO ? "PASS" : "FAIL"} getStateInstance ≥ ${BUDGET_STATE_RATIO * 100}% of the bare route (${(stateRatio * 100).toFixed(0)}%)\n`,

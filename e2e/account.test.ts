@@ -5,14 +5,7 @@ import type { BrowserContext, Locator, Page } from "playwright-core";
 import { seriousAxeViolations } from "./fixtures/axe.js";
 import { newConsoleContext, sessionCookie } from "./fixtures/browser.js";
 import { useConsoleAndBrowser } from "./fixtures/console-and-browser.js";
-import {
-  expectConsole,
-  expectLoginForm,
-  fieldErrorBeside,
-  passwordField,
-  submitLogin,
-  submitRegistration,
-} from "./fixtures/console-ui.js";
+import { expectConsole, expectLoginForm, fieldErrorBeside, passwordField, submitLogin, submitRegistration } from "./fixtures/console-ui.js";
 import { t } from "./fixtures/i18n.js";
 import { sequentialSteps } from "./fixtures/steps.js";
 
@@ -130,9 +123,7 @@ describe("the Account tab: sessions, data export and account deletion", () => {
     env.page.on("request", onRequest);
     try {
       await submitRegistration(env.page, { email, password: "Hedy.Lamarr-1942" });
-      expect(await fieldErrorBeside(passwordField(env.page, "Password"))).toContain(
-        t("en", "fieldErrors.password_context"),
-      );
+      expect(await fieldErrorBeside(passwordField(env.page, "Password"))).toContain(t("en", "fieldErrors.password_context"));
     } finally {
       env.page.off("request", onRequest);
     }

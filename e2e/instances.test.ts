@@ -289,7 +289,10 @@ describe("instances in the console and the sandbox phones", () => {
     await page.bringToFront();
     const panel = phonePanel(page, otherNumber);
     // Chats refresh every 1.5 s; the send queue spaces messages 0.5 s apart.
-    const chat = panel.getByRole("button").filter({ hasText: `${linkedNumber}@c.us` }).filter({ hasText: apiMessage });
+    const chat = panel
+      .getByRole("button")
+      .filter({ hasText: `${linkedNumber}@c.us` })
+      .filter({ hasText: apiMessage });
     await chat.waitFor({ timeout: 15_000 });
     await chat.click();
 
@@ -297,7 +300,10 @@ describe("instances in the console and the sandbox phones", () => {
     await log.getByText(apiMessage, { exact: true }).waitFor();
     await panel.getByRole("textbox", { name: "Message", exact: true }).fill(phoneReply);
     await panel.getByRole("button", { name: "Send", exact: true }).click();
-    await log.getByRole("listitem").filter({ hasText: `You: ${phoneReply}` }).waitFor();
+    await log
+      .getByRole("listitem")
+      .filter({ hasText: `You: ${phoneReply}` })
+      .waitFor();
     expect(await panel.getByRole("textbox", { name: "Message", exact: true }).inputValue(), "the composer is emptied").toBe("");
   });
 

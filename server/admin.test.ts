@@ -31,6 +31,9 @@ describe("npm run admin", () => {
 
   it("prints the usage for help, and fails with code 1 for an unknown email", async () => {
     expect((await admin("help")).stdout).toContain("disable <email>");
-    await expect(admin("disable", "nobody@example.com")).rejects.toMatchObject({ code: 1, stdout: "No account has the email nobody@example.com.\n" });
+    await expect(admin("disable", "nobody@example.com")).rejects.toMatchObject({
+      code: 1,
+      stdout: "No account has the email nobody@example.com.\n",
+    });
   });
 });

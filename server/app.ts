@@ -164,7 +164,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           },
           { prefix: "/console" },
         );
-        if (config.isSandboxEnabled) await api.register(sandboxRoutes, {
+        if (config.isSandboxEnabled)
+          await api.register(sandboxRoutes, {
             prefix: "/sandbox",
             network,
             sandbox,
@@ -175,12 +176,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       { prefix: "/api" },
     );
 
-    const userAgreement = config.userAgreementFile
-      ? fs.readFileSync(config.userAgreementFile, "utf8")
-      : USER_AGREEMENT_TEMPLATE;
-    site.get("/user-agreement", async (_request, reply) =>
-      reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)),
-    );
+    const userAgreement = config.userAgreementFile ? fs.readFileSync(config.userAgreementFile, "utf8") : USER_AGREEMENT_TEMPLATE;
+    site.get("/user-agreement", async (_request, reply) => reply.type("text/html; charset=utf-8").send(userAgreementPage(userAgreement)));
     // A stylesheet of its own: the CSP allows no inline styles.
     site.get("/user-agreement.css", async (_request, reply) =>
       reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(USER_AGREEMENT_STYLES),
@@ -228,9 +225,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       61_000,
     );
     recovery.unref();
-    settling = setInterval(() => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")), SETTLE_MS);
+    settling = setInterval(
+      () => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")),
+      SETTLE_MS,
+    );
     settling.unref();
-    housekeeping = setInterval(() => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")), HOUSEKEEPING_MS);
+    housekeeping = setInterval(
+      () => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")),
+      HOUSEKEEPING_MS,
+    );
     housekeeping.unref();
   });
   app.addHook("onClose", async () => {

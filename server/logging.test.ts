@@ -9,16 +9,36 @@ const percentEncoded = (text: string) => [...text].map((char) => `%${char.charCo
 describe("redactApiToken", () => {
   it.each([
     ["a well-formed call", `/waInstance1101000001/sendMessage/${TOKEN}`, "/waInstance1101000001/sendMessage/[redacted]"],
-    ["a receiptId after the token", `/waInstance1101000001/deleteNotification/${TOKEN}/12`, "/waInstance1101000001/deleteNotification/[redacted]/12"],
+    [
+      "a receiptId after the token",
+      `/waInstance1101000001/deleteNotification/${TOKEN}/12`,
+      "/waInstance1101000001/deleteNotification/[redacted]/12",
+    ],
     ["a doubled leading slash", `//waInstance1101000001/getSettings/${TOKEN}`, "//waInstance1101000001/getSettings/[redacted]"],
     ["a negative id", `/waInstance-1/getSettings/${TOKEN}`, "/waInstance-1/getSettings/[redacted]"],
     ["an encoded space in the id", `/waInstance%201101000001/getSettings/${TOKEN}`, "/waInstance%201101000001/getSettings/[redacted]"],
     ["a prefix before waInstance", `/api/waInstance1101000001/getSettings/${TOKEN}`, "/api/waInstance1101000001/getSettings/[redacted]"],
     ["an empty segment before the token", `/waInstance1101000001/getSettings//${TOKEN}`, "/waInstance1101000001/getSettings//[redacted]"],
-    ["an empty segment before the method", `/waInstance1101000001//getSettings/${TOKEN}?x=1`, "/waInstance1101000001//getSettings/[redacted]?x=1"],
-    ["the token in the query", `/waInstance1101000001/getSettings?apiTokenInstance=${TOKEN}`, "/waInstance1101000001/getSettings?apiTokenInstance=[redacted]"],
-    ["a token parameter that is not hex", "/api/console/session?lang=en&token=short-secret&page=2", "/api/console/session?lang=en&token=[redacted]&page=2"],
-    ["a token parameter spelled otherwise", "/x?API_TOKEN_INSTANCE=abc&%61piTokenInstance=def", "/x?API_TOKEN_INSTANCE=[redacted]&%61piTokenInstance=[redacted]"],
+    [
+      "an empty segment before the method",
+      `/waInstance1101000001//getSettings/${TOKEN}?x=1`,
+      "/waInstance1101000001//getSettings/[redacted]?x=1",
+    ],
+    [
+      "the token in the query",
+      `/waInstance1101000001/getSettings?apiTokenInstance=${TOKEN}`,
+      "/waInstance1101000001/getSettings?apiTokenInstance=[redacted]",
+    ],
+    [
+      "a token parameter that is not hex",
+      "/api/console/session?lang=en&token=short-secret&page=2",
+      "/api/console/session?lang=en&token=[redacted]&page=2",
+    ],
+    [
+      "a token parameter spelled otherwise",
+      "/x?API_TOKEN_INSTANCE=abc&%61piTokenInstance=def",
+      "/x?API_TOKEN_INSTANCE=[redacted]&%61piTokenInstance=[redacted]",
+    ],
     ["the token where the method belongs", `/waInstance1101000001/${TOKEN}`, "/waInstance1101000001/[redacted]"],
     ["the token glued to the id", `/waInstance${TOKEN}/getSettings/x`, "/waInstan[redacted]/getSettings/[redacted]"],
     ["an upper-case token anywhere", `/files/${TOKEN.toUpperCase()}.txt`, "/files/[redacted].txt"],
@@ -43,7 +63,13 @@ describe("redactApiToken", () => {
 
   it("takes linear time on hostile input", () => {
     const started = performance.now();
-    for (const url of ["/waInstance".repeat(2000), `/${"%25".repeat(5000)}x`, `/${"/".repeat(16_000)}`, `?${"token=a&".repeat(2000)}`, "a".repeat(31).concat("/").repeat(500)]) {
+    for (const url of [
+      "/waInstance".repeat(2000),
+      `/${"%25".repeat(5000)}x`,
+      `/${"/".repeat(16_000)}`,
+      `?${"token=a&".repeat(2000)}`,
+      "a".repeat(31).concat("/").repeat(500),
+    ]) {
       redactApiToken(url);
     }
     expect(performance.now() - started).toBeLessThan(1000);
@@ -72,7 +98,10 @@ describe("request log lines", () => {
       [`/waInstance%20${idInstance}/getSettings/${token}`, `/waInstance%20${idInstance}/getSettings/[redacted]`],
       [`/api/waInstance${idInstance}/getSettings/${token}`, `/api/waInstance${idInstance}/getSettings/[redacted]`],
       [`/waInstance${idInstance}/getSettings//${token}`, `/waInstance${idInstance}/getSettings//[redacted]`],
-      [`/waInstance${idInstance}/getSettings?apiTokenInstance=${token}`, `/waInstance${idInstance}/getSettings?apiTokenInstance=[redacted]`],
+      [
+        `/waInstance${idInstance}/getSettings?apiTokenInstance=${token}`,
+        `/waInstance${idInstance}/getSettings?apiTokenInstance=[redacted]`,
+      ],
       [`/api/console/session?token=${token}`, "/api/console/session?token=[redacted]"],
       [`/waInstance${idInstance}/getSettings/${percentEncoded(token)}`, `/waInstance${idInstance}/getSettings/[redacted]`],
       [`/waInstance${idInstance}/getSettings/${token.toUpperCase()}`, `/waInstance${idInstance}/getSettings/[redacted]`],

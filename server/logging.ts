@@ -74,7 +74,9 @@ export function loggerOptions(level: string): FastifyServerOptions["logger"] {
     hooks: {
       logMethod(args, method) {
         // Shorter strings cannot hold a token; the common messages skip the work.
-        const redacted = args.map((arg: unknown) => (typeof arg === "string" && arg.length >= 32 ? redactApiToken(arg) : arg)) as typeof args;
+        const redacted = args.map((arg: unknown) =>
+          typeof arg === "string" && arg.length >= 32 ? redactApiToken(arg) : arg,
+        ) as typeof args;
         method.apply(this, redacted);
       },
     },

@@ -12,7 +12,14 @@ afterAll(async () => {
 });
 
 const countUsers = async () =>
-  Number((await harness.database.db.selectFrom("user").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await harness.database.db
+        .selectFrom("user")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe("origin check", () => {
   it.each([
@@ -85,18 +92,30 @@ describe("under https", () => {
 
 describe("bad input gets a clear 4xx JSON error and changes nothing", () => {
   const cases: Array<[string, string, Record<string, string>, number, string]> = [
-    ["malformed JSON", "{\"email\": ", {}, 400, "invalid_json"],
+    ["malformed JSON", '{"email": ', {}, 400, "invalid_json"],
     ["an empty body", "", {}, 400, "invalid_json"],
     ["a JSON array", "[1,2,3]", {}, 400, "validation_failed"],
     ["JSON null", "null", {}, 400, "validation_failed"],
-    ["wrong types", JSON.stringify({ email: 42, password: ["x"], passwordRepeat: {}, country: true, agreementAccepted: "yes", language: 1 }), {}, 400, "validation_failed"],
+    [
+      "wrong types",
+      JSON.stringify({ email: 42, password: ["x"], passwordRepeat: {}, country: true, agreementAccepted: "yes", language: 1 }),
+      {},
+      400,
+      "validation_failed",
+    ],
     ["missing fields", JSON.stringify({}), {}, 400, "validation_failed"],
     ["unknown fields", JSON.stringify({ ...registrationBody(), isAdmin: true }), {}, 400, "validation_failed"],
     ["a 1 MB body", JSON.stringify({ ...registrationBody(), email: `${"a".repeat(1_048_576)}@example.com` }), {}, 413, "payload_too_large"],
     ["form encoding", "email=a%40b.c", { "content-type": "application/x-www-form-urlencoded" }, 415, "unsupported_media_type"],
     ["a lone surrogate", JSON.stringify(registrationBody({ email: "\ud800@example.com" })), {}, 400, "validation_failed"],
     ["a NUL in the email", JSON.stringify(registrationBody({ email: "a\u0000b@example.com" })), {}, 400, "validation_failed"],
-    ["right-to-left override in the email", JSON.stringify(registrationBody({ email: "a\u202eb@example.com" })), {}, 400, "validation_failed"],
+    [
+      "right-to-left override in the email",
+      JSON.stringify(registrationBody({ email: "a\u202eb@example.com" })),
+      {},
+      400,
+      "validation_failed",
+    ],
     ["a 300-character email", JSON.stringify(registrationBody({ email: `${"b".repeat(288)}@example.com` })), {}, 400, "validation_failed"],
   ];
 
@@ -148,7 +167,12 @@ describe("audit and secrecy", () => {
     const sessionToken = temporaryClient.cookie!;
 
     const user = await harness.database.db.selectFrom("user").select("id").where("email", "=", email).executeTakeFirstOrThrow();
-    const events = await harness.database.db.selectFrom("audit_event").selectAll().where("user_id", "=", user.id).orderBy("occurred_at").execute();
+    const events = await harness.database.db
+      .selectFrom("audit_event")
+      .selectAll()
+      .where("user_id", "=", user.id)
+      .orderBy("occurred_at")
+      .execute();
     expect(events.map((event) => event.event)).toEqual(
       expect.arrayContaining([
         "registered",

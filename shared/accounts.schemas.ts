@@ -62,7 +62,11 @@ export const newPasswordSchema = text()
 /** A password someone is presenting: only bounded, so that hashing cost stays bounded. */
 export const presentedPasswordSchema = text()
   .transform(normalizePassword)
-  .pipe(text().min(1, code("required")).max(PASSWORD_MAX_LENGTH * 4, code("too_long")));
+  .pipe(
+    text()
+      .min(1, code("required"))
+      .max(PASSWORD_MAX_LENGTH * 4, code("too_long")),
+  );
 
 export const languageSchema = z.enum(LANGUAGES, { error: code("language_invalid") });
 
@@ -124,7 +128,6 @@ export const accountViewSchema = z.object({
 export type AccountView = z.infer<typeof accountViewSchema>;
 
 export const accountResponseSchema = z.object({ account: accountViewSchema });
-export type AccountResponse = z.infer<typeof accountResponseSchema>;
 
 /** One signed-in session of the account, as the Account tab lists it. */
 export const accountSessionSchema = z.object({
@@ -147,7 +150,6 @@ export const accountSessionSchema = z.object({
 export type AccountSession = z.infer<typeof accountSessionSchema>;
 
 export const accountSessionsResponseSchema = z.object({ sessions: z.array(accountSessionSchema) });
-export type AccountSessionsResponse = z.infer<typeof accountSessionsResponseSchema>;
 
 export const endOtherSessionsResponseSchema = z.object({ ended: z.number().int() });
 

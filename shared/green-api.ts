@@ -58,13 +58,6 @@ export interface InstanceSettings extends WritableSettings {
   statusInstanceWebhook: YesNo;
 }
 
-export const SETTINGS_FIELDS: ReadonlyArray<keyof WritableSettings> = [
-  "webhookUrl",
-  "webhookUrlToken",
-  "delaySendMessagesMilliseconds",
-  ...YES_NO_SETTINGS,
-];
-
 /** After creation every notification is off, as GREEN-API does. */
 export const DEFAULT_SETTINGS: WritableSettings = {
   webhookUrl: "",

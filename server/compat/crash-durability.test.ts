@@ -91,8 +91,14 @@ async function setUp(server: ServerProcess, link: boolean): Promise<{ consoleApi
   });
   const instances: Instance[] = [];
   for (let index = 0; index < INSTANCES; index++) {
-    const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, { name: `Crash ${index}` });
-    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>("GET", `/api/console/instances/${instance.idInstance}/token`, 200);
+    const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, {
+      name: `Crash ${index}`,
+    });
+    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>(
+      "GET",
+      `/api/console/instances/${instance.idInstance}/token`,
+      200,
+    );
     const entry: Instance = { idInstance: instance.idInstance, apiTokenInstance };
     if (link) {
       entry.phone = `7900200${String(index).padStart(4, "0")}`;
@@ -106,7 +112,11 @@ async function setUp(server: ServerProcess, link: boolean): Promise<{ consoleApi
   if (link) {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const { instances: listed } = await consoleApi.expect<{ instances: Array<{ idInstance: number; stateInstance: string }> }>("GET", "/api/console/instances", 200);
+      const { instances: listed } = await consoleApi.expect<{ instances: Array<{ idInstance: number; stateInstance: string }> }>(
+        "GET",
+        "/api/console/instances",
+        200,
+      );
       if (listed.every((row) => row.stateInstance === "authorized")) break;
       if (Date.now() > deadline) throw new Error(`not all authorized: ${JSON.stringify(listed)}`);
       await sleep(200);
@@ -206,8 +216,16 @@ interface Stored {
 
 async function readStored(server: ServerProcess, instance: Instance): Promise<Stored> {
   const queue = await api<Array<{ messageID: string }>>(server, instance, "showMessagesQueue");
-  const journal = await api<Array<{ idMessage: string; statusMessage: string; type: string }>>(server, instance, "lastOutgoingMessages", "?minutes=1440");
-  return { queue: queue.map((entry) => entry.messageID), journal: journal.map(({ idMessage, statusMessage }) => ({ idMessage, statusMessage })) };
+  const journal = await api<Array<{ idMessage: string; statusMessage: string; type: string }>>(
+    server,
+    instance,
+    "lastOutgoingMessages",
+    "?minutes=1440",
+  );
+  return {
+    queue: queue.map((entry) => entry.messageID),
+    journal: journal.map(({ idMessage, statusMessage }) => ({ idMessage, statusMessage })),
+  };
 }
 
 /** Every acknowledged id once across queue and journal, no id twice anywhere. Returns totals. */
@@ -305,9 +323,17 @@ describe(`crash durability of acknowledged sends (${testDialect})`, () => {
         expect(new Set(onPhone).size, `instance ${instance.idInstance}: a message reached the phone twice`).toBe(onPhone.length);
         const { journal } = stored.get(instance.idInstance)!;
         const journaled = new Set(journal.map((entry) => entry.idMessage));
-        expect(onPhone.filter((id) => !journaled.has(id)), "on the phone but not in the journal").toEqual([]);
-        const reported = journal.filter((entry) => ["sent", "delivered", "read"].includes(entry.statusMessage)).map((entry) => entry.idMessage);
-        expect(reported.filter((id) => !onPhone.includes(id)), "reported sent but never on the phone").toEqual([]);
+        expect(
+          onPhone.filter((id) => !journaled.has(id)),
+          "on the phone but not in the journal",
+        ).toEqual([]);
+        const reported = journal
+          .filter((entry) => ["sent", "delivered", "read"].includes(entry.statusMessage))
+          .map((entry) => entry.idMessage);
+        expect(
+          reported.filter((id) => !onPhone.includes(id)),
+          "reported sent but never on the phone",
+        ).toEqual([]);
         sent += reported.length;
         pending += journal.length - reported.length;
       }

@@ -71,14 +71,18 @@ class Inbox {
       const found = this.seen.find(matches);
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`${this.name}: no ${what} within ${WAIT_MS} ms; saw ${JSON.stringify(this.seen.map((body) => [body.typeWebhook, body.status ?? body.messageData?.typeMessage ?? body.stateInstance]))}`);
+        throw new Error(
+          `${this.name}: no ${what} within ${WAIT_MS} ms; saw ${JSON.stringify(this.seen.map((body) => [body.typeWebhook, body.status ?? body.messageData?.typeMessage ?? body.stateInstance]))}`,
+        );
       }
       await this.takeOne();
     }
   }
 
   statusesOf(idMessage: string): string[] {
-    return this.seen.filter((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === idMessage).map((body) => body.status ?? "");
+    return this.seen
+      .filter((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === idMessage)
+      .map((body) => body.status ?? "");
   }
 }
 
@@ -115,7 +119,11 @@ beforeAll(async () => {
   });
   const linkInstance = async (name: string, phone: string) => {
     const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, { name });
-    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>("GET", `/api/console/instances/${instance.idInstance}/token`, 200);
+    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>(
+      "GET",
+      `/api/console/instances/${instance.idInstance}/token`,
+      200,
+    );
     const qr = await consoleApi.expect<{ type: string; link: string }>("GET", `/api/console/instances/${instance.idInstance}/qr`, 200);
     expect(qr.type).toBe("qrCode");
     const code = new URL(qr.link).searchParams.get("link");
@@ -175,12 +183,18 @@ describe("the official GREEN-API JS client against Switchboard", () => {
     expect(sent.idMessage).toMatch(/^BAE5[0-9A-F]{12}$/);
     hello = sent.idMessage;
 
-    const incoming = await inboxB.waitFor("incoming hello", (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === hello);
+    const incoming = await inboxB.waitFor(
+      "incoming hello",
+      (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === hello,
+    );
     expect(incoming.instanceData).toEqual({ idInstance: idB, wid: chat(PHONE_Q), typeInstance: "whatsapp" });
     expect(incoming.senderData).toMatchObject({ chatId: chat(PHONE_P), sender: chat(PHONE_P) });
     expect(incoming.messageData).toMatchObject({ typeMessage: "textMessage", textMessageData: { textMessage: "hello" } });
 
-    await inboxA.waitFor("delivered", (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "delivered");
+    await inboxA.waitFor(
+      "delivered",
+      (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "delivered",
+    );
     expect(inboxA.statusesOf(hello)).toEqual(["sent", "delivered"]);
     const status = inboxA.seen.find((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello);
     expect(status).toMatchObject({ chatId: chat(PHONE_Q), sendByApi: true, instanceData: { idInstance: idA } });
@@ -191,12 +205,18 @@ describe("the official GREEN-API JS client against Switchboard", () => {
   let reply = "";
   it("B replies; A receives it; B reads the chat and A sees read", async () => {
     reply = (await apiB.message.sendMessage(chat(PHONE_P), null, "hi back")).idMessage;
-    const incoming = await inboxA.waitFor("incoming reply", (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === reply);
+    const incoming = await inboxA.waitFor(
+      "incoming reply",
+      (body) => body.typeWebhook === "incomingMessageReceived" && body.idMessage === reply,
+    );
     expect(incoming.senderData).toMatchObject({ chatId: chat(PHONE_Q), sender: chat(PHONE_Q) });
     expect(incoming.messageData?.textMessageData?.textMessage).toBe("hi back");
 
     expect(await apiB.message.readChat(chat(PHONE_P), null)).toEqual({ setRead: true });
-    await inboxA.waitFor("read", (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "read");
+    await inboxA.waitFor(
+      "read",
+      (body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === hello && body.status === "read",
+    );
     expect(inboxA.statusesOf(hello)).toEqual(["sent", "delivered", "read"]);
   }, 60_000);
 

@@ -11,7 +11,9 @@ describe("migrations", () => {
       await migrateToLatest(db);
       await migrateToLatest(db);
       const tables = await db.introspection.getTables();
-      expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(["user", "session", "instance", "message", "notification", "sandbox_phone"]));
+      expect(tables.map((table) => table.name)).toEqual(
+        expect.arrayContaining(["user", "session", "instance", "message", "notification", "sandbox_phone"]),
+      );
     } finally {
       await db.destroy();
     }

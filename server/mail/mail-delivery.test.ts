@@ -59,7 +59,13 @@ describe("mail delivery", () => {
       expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : "").toBe(email);
       expect(parsed.text).toBeTruthy();
       expect(parsed.html).toBeTruthy();
-      const temporary = temporaryPasswordIn({ to: [email], subject: parsed.subject ?? "", text: parsed.text ?? "", html: String(parsed.html), parsed });
+      const temporary = temporaryPasswordIn({
+        to: [email],
+        subject: parsed.subject ?? "",
+        text: parsed.text ?? "",
+        html: String(parsed.html),
+        parsed,
+      });
       const logText = logLines.join("\n");
       expect(logText).toContain(files[0]!);
       expect(logText).not.toContain(temporary);

@@ -5,12 +5,7 @@ export function sessionCookieName(isHttps: boolean): string {
   return isHttps ? "__Host-switchboard_session" : "switchboard_session";
 }
 
-export function setSessionCookie(
-  reply: FastifyReply,
-  isHttps: boolean,
-  token: string,
-  maxAgeSeconds: number | undefined,
-): void {
+export function setSessionCookie(reply: FastifyReply, isHttps: boolean, token: string, maxAgeSeconds: number | undefined): void {
   reply.setCookie(sessionCookieName(isHttps), token, {
     path: "/",
     httpOnly: true,

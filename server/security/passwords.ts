@@ -46,9 +46,7 @@ export async function verifyAgainstDummy(password: string): Promise<false> {
 }
 
 /** The common-password list of zxcvbn-ts (about 49,000 entries), compared without regard to case. */
-const commonPasswords: ReadonlySet<string> = new Set(
-  (dictionary["passwords-common"] as string[]).map((entry) => entry.toLowerCase()),
-);
+const commonPasswords: ReadonlySet<string> = new Set((dictionary["passwords-common"] as string[]).map((entry) => entry.toLowerCase()));
 
 export function isCommonPassword(password: string): boolean {
   return commonPasswords.has(password.toLowerCase());

@@ -25,7 +25,8 @@ export class ConsoleClient {
   /** The answer's JSON, or an error naming the route when the status is not the one expected. */
   async expect<T>(method: "GET" | "POST", route: string, status: number, body?: unknown): Promise<T> {
     const answer = await this.call(method, route, body);
-    if (answer.status !== status) throw new Error(`${method} ${route}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`);
+    if (answer.status !== status)
+      throw new Error(`${method} ${route}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`);
     return answer.json as T;
   }
 

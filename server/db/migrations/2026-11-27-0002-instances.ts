@@ -59,7 +59,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", "bigint", (column) => column.notNull())
     .addColumn("sent_at", "bigint")
     .execute();
-  await db.schema.createIndex("message_id_message_idx").on("message").columns(["id_instance", "id_message", "direction"]).unique().execute();
+  await db.schema
+    .createIndex("message_id_message_idx")
+    .on("message")
+    .columns(["id_instance", "id_message", "direction"])
+    .unique()
+    .execute();
   await db.schema.createIndex("message_queue_idx").on("message").columns(["status", "id_instance", "created_at"]).execute();
   await db.schema.createIndex("message_chat_idx").on("message").columns(["id_instance", "chat_id", "created_at"]).execute();
 
@@ -95,7 +100,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("is_read", "integer", (column) => column.notNull())
     .addColumn("created_at", "bigint", (column) => column.notNull())
     .execute();
-  await db.schema.createIndex("sandbox_message_chat_idx").on("sandbox_message").columns(["phone_number", "peer_number", "created_at"]).execute();
+  await db.schema
+    .createIndex("sandbox_message_chat_idx")
+    .on("sandbox_message")
+    .columns(["phone_number", "peer_number", "created_at"])
+    .execute();
   await db.schema.createIndex("sandbox_message_id_idx").on("sandbox_message").column("id_message").execute();
 }
 

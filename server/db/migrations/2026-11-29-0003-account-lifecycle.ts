@@ -9,7 +9,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // An operator can disable an account: it cannot sign in and its instances answer 403.
   await db.schema.alterTable("user").addColumn("disabled_at", "bigint").execute();
-  await db.schema.alterTable("instance").addColumn("owner_disabled", "integer", (column) => column.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable("instance")
+    .addColumn("owner_disabled", "integer", (column) => column.notNull().defaultTo(0))
+    .execute();
 
   // Whose mail a job is, so that deleting an account also drops its pending mail.
   await db.schema.alterTable("mail_job").addColumn("user_id", "varchar(36)").execute();

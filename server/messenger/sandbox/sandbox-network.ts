@@ -109,9 +109,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const numbers = new Set(chats.filter((chat) => chat.chatId.endsWith("@c.us")).map((chat) => phoneOf(chat.chatId)));
     for (const peer of await this.deps.sandbox.listPeers(own)) numbers.add(peer);
     numbers.delete(own);
-    return [...numbers]
-      .sort()
-      .map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
+    return [...numbers].sort().map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
   }
 
   async deliveryOf(instance: InstanceRow, idMessage: string): Promise<DeliveryStatus | undefined> {
@@ -239,7 +237,8 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   private async markRead(readerNumber: string, peerNumber: string, idMessage?: string): Promise<void> {
     const read = new Set(await this.deps.sandbox.markReceivedRead(readerNumber, peerNumber, idMessage));
     for (const instance of await this.linkedInstances(readerNumber)) {
-      for (const id of await this.deps.journal.markIncomingRead(Number(instance.id_instance), chatIdOf(peerNumber), idMessage)) read.add(id);
+      for (const id of await this.deps.journal.markIncomingRead(Number(instance.id_instance), chatIdOf(peerNumber), idMessage))
+        read.add(id);
     }
     if (read.size === 0) return;
     const ids = [...read];

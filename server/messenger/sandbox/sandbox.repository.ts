@@ -78,15 +78,22 @@ export class SandboxRepository {
       .select((eb) => [
         "peer_number",
         eb.fn.max("id").as("last_id"),
-        eb.fn.sum<number>(eb.case().when(eb.and([eb("from_me", "=", 0), eb("is_read", "=", 0)])).then(1).else(0).end()).as("unread"),
+        eb.fn
+          .sum<number>(
+            eb
+              .case()
+              .when(eb.and([eb("from_me", "=", 0), eb("is_read", "=", 0)]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as("unread"),
       ])
       .where("phone_number", "=", phone)
       .groupBy("peer_number")
       .execute();
     const lastIds = chats.map((chat) => chat.last_id);
-    const lasts = lastIds.length
-      ? await this.db.selectFrom("sandbox_message").selectAll().where("id", "in", lastIds).execute()
-      : [];
+    const lasts = lastIds.length ? await this.db.selectFrom("sandbox_message").selectAll().where("id", "in", lastIds).execute() : [];
     const byId = new Map(lasts.map((row) => [row.id, row]));
     return chats
       .map((chat) => ({ peer: chat.peer_number, last: byId.get(chat.last_id)!, unread: Number(chat.unread) }))

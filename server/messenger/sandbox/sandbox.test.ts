@@ -28,7 +28,9 @@ describe("sandbox phones", () => {
   it("answers 404 for a phone nobody opened", async () => {
     const { client } = await registerPerson(harness.app);
     expect((await client.get("/api/sandbox/phones/79005559999")).statusCode).toBe(404);
-    expect((await client.post("/api/sandbox/phones/79005559999/messages", { chatId: "79005550001@c.us", text: "hi" })).statusCode).toBe(404);
+    expect((await client.post("/api/sandbox/phones/79005559999/messages", { chatId: "79005550001@c.us", text: "hi" })).statusCode).toBe(
+      404,
+    );
   });
 
   it("lets two phones chat: delivered, then read when the other opens the chat", async () => {

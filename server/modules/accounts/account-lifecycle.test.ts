@@ -257,7 +257,10 @@ describe("password rules", () => {
     ["the email's local part", "ada.lovelace@example.com", "AdaLovelace1815"],
     ["the local part's pieces in another order", "ada.lovelace@example.com", "lovelace.ada.99"],
   ])("refuses a new password built from %s", async (_name, email, password) => {
-    const response = await createClient(harness.app).post("/api/console/registration", registrationBody({ email, password, passwordRepeat: password }));
+    const response = await createClient(harness.app).post(
+      "/api/console/registration",
+      registrationBody({ email, password, passwordRepeat: password }),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json().fields).toEqual({ password: "password_context" });
   });
@@ -278,7 +281,11 @@ describe("password rules", () => {
     const weak = await hash(password, { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await harness.database.db.updateTable("user").set({ password_hash: weak }).where("email", "=", email).execute();
     expect((await createClient(harness.app).post("/api/console/login", { email, password })).statusCode).toBe(200);
-    const stored = await harness.database.db.selectFrom("user").select("password_hash").where("email", "=", email).executeTakeFirstOrThrow();
+    const stored = await harness.database.db
+      .selectFrom("user")
+      .select("password_hash")
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
     expect(stored.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await createClient(harness.app).post("/api/console/login", { email, password })).statusCode).toBe(200);
   });

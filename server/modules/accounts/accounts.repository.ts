@@ -46,11 +46,7 @@ export class AccountsRepository {
   }
 
   async setPasswordHash(userId: string, passwordHash: string | null, now: number): Promise<void> {
-    await this.db
-      .updateTable("user")
-      .set({ password_hash: passwordHash, updated_at: now })
-      .where("id", "=", userId)
-      .execute();
+    await this.db.updateTable("user").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId).execute();
   }
 
   async setDisabledAt(userId: string, disabledAt: number | null, now: number): Promise<void> {
@@ -70,8 +66,16 @@ export class AccountsRepository {
         "user.email",
         "user.created_at",
         "user.disabled_at",
-        eb.selectFrom("session").select((inner) => inner.fn.countAll<number>().as("n")).whereRef("session.user_id", "=", "user.id").as("sessions"),
-        eb.selectFrom("instance").select((inner) => inner.fn.countAll<number>().as("n")).whereRef("instance.user_id", "=", "user.id").as("instances"),
+        eb
+          .selectFrom("session")
+          .select((inner) => inner.fn.countAll<number>().as("n"))
+          .whereRef("session.user_id", "=", "user.id")
+          .as("sessions"),
+        eb
+          .selectFrom("instance")
+          .select((inner) => inner.fn.countAll<number>().as("n"))
+          .whereRef("instance.user_id", "=", "user.id")
+          .as("instances"),
       ])
       .orderBy("user.created_at")
       .execute();

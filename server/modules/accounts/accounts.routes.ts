@@ -17,10 +17,7 @@ import { requestOrigin, sessionOf } from "../../plugins/console-guard.js";
 import type { AccountsService, SignedIn } from "./accounts.service.js";
 
 /** The console's account routes, under /api/console. Thin: parse, call the service, answer. */
-export async function accountsRoutes(
-  parent: FastifyInstance,
-  options: { accounts: AccountsService; isHttps: boolean },
-): Promise<void> {
+export async function accountsRoutes(parent: FastifyInstance, options: { accounts: AccountsService; isHttps: boolean }): Promise<void> {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const { accounts, isHttps } = options;
 
@@ -30,11 +27,9 @@ export async function accountsRoutes(
   };
 
   // A session that began with a temporary password must still learn who it is.
-  app.get(
-    "/session",
-    { config: { access: "password-change" }, schema: { response: { 200: accountResponseSchema } } },
-    async (request) => ({ account: await accounts.describe(sessionOf(request)) }),
-  );
+  app.get("/session", { config: { access: "password-change" }, schema: { response: { 200: accountResponseSchema } } }, async (request) => ({
+    account: await accounts.describe(sessionOf(request)),
+  }));
 
   app.post(
     "/registration",
@@ -63,15 +58,11 @@ export async function accountsRoutes(
     },
   );
 
-  app.post(
-    "/logout",
-    { config: { access: "public" } },
-    async (request, reply) => {
-      if (request.session) await accounts.logout(request.session, requestOrigin(request));
-      clearSessionCookie(reply, isHttps);
-      return reply.status(204).send();
-    },
-  );
+  app.post("/logout", { config: { access: "public" } }, async (request, reply) => {
+    if (request.session) await accounts.logout(request.session, requestOrigin(request));
+    clearSessionCookie(reply, isHttps);
+    return reply.status(204).send();
+  });
 
   app.post(
     "/account/password",
@@ -79,28 +70,21 @@ export async function accountsRoutes(
       config: { access: "password-change" },
       schema: { body: passwordChangeRequestSchema, response: { 200: accountResponseSchema } },
     },
-    async (request, reply) =>
-      signIn(reply, await accounts.changePassword(sessionOf(request), request.body, requestOrigin(request))),
+    async (request, reply) => signIn(reply, await accounts.changePassword(sessionOf(request), request.body, requestOrigin(request))),
   );
 
   app.get("/account/sessions", { schema: { response: { 200: accountSessionsResponseSchema } } }, async (request) => ({
     sessions: await accounts.listSessions(sessionOf(request)),
   }));
 
-  app.delete(
-    "/account/sessions/:id",
-    { schema: { params: z.object({ id: z.string().min(1).max(64) }) } },
-    async (request, reply) => {
-      await accounts.endSession(sessionOf(request), request.params.id, requestOrigin(request));
-      return reply.status(204).send();
-    },
-  );
+  app.delete("/account/sessions/:id", { schema: { params: z.object({ id: z.string().min(1).max(64) }) } }, async (request, reply) => {
+    await accounts.endSession(sessionOf(request), request.params.id, requestOrigin(request));
+    return reply.status(204).send();
+  });
 
-  app.post(
-    "/account/sessions/end-others",
-    { schema: { response: { 200: endOtherSessionsResponseSchema } } },
-    async (request) => ({ ended: await accounts.endOtherSessions(sessionOf(request), requestOrigin(request)) }),
-  );
+  app.post("/account/sessions/end-others", { schema: { response: { 200: endOtherSessionsResponseSchema } } }, async (request) => ({
+    ended: await accounts.endOtherSessions(sessionOf(request), requestOrigin(request)),
+  }));
 
   app.post("/account/delete", { schema: { body: accountDeletionRequestSchema } }, async (request, reply) => {
     await accounts.deleteAccount(sessionOf(request), request.body.currentPassword, requestOrigin(request));

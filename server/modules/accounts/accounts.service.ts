@@ -84,9 +84,7 @@ export class AccountsService {
     deps.mailQueue.registerHandler(MAIL_TEMPORARY_PASSWORD, (payload, context) =>
       this.sendTemporaryPassword(payload as TemporaryPasswordJob, context.attempt),
     );
-    deps.mailQueue.registerHandler(MAIL_PASSWORD_CHANGED, (payload) =>
-      this.sendPasswordChangedNotice(payload as PasswordChangedJob),
-    );
+    deps.mailQueue.registerHandler(MAIL_PASSWORD_CHANGED, (payload) => this.sendPasswordChangedNotice(payload as PasswordChangedJob));
   }
 
   /** Another module's data of an account: deleted with it, exported with it. */
@@ -98,12 +96,7 @@ export class AccountsService {
     return `${this.deps.publicUrl}/login`;
   }
 
-  private async audit(
-    event: AuditEvent,
-    origin: RequestOrigin,
-    user?: { id?: string | null; email?: string | null },
-    subject?: string,
-  ) {
+  private async audit(event: AuditEvent, origin: RequestOrigin, user?: { id?: string | null; email?: string | null }, subject?: string) {
     await this.deps.audit.record({
       event,
       origin,
@@ -185,9 +178,7 @@ export class AccountsService {
     // Always two argon2 checks, whatever exists, so timing tells nothing about the account.
     const [passwordMatches, temporaryMatches] = await Promise.all([
       user?.password_hash ? verifyPassword(user.password_hash, input.password) : verifyAgainstDummy(input.password),
-      temporary
-        ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(input.password))
-        : verifyAgainstDummy(input.password),
+      temporary ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(input.password)) : verifyAgainstDummy(input.password),
     ]);
 
     const buckets = { ipBucket, pairBucket, accountBucket };
@@ -211,9 +202,7 @@ export class AccountsService {
     const rule = ACCOUNT_POLICY.loginFailuresPerAccount;
     const failures = await this.deps.rateLimits.peek(accountBucket, rule.windowMs, this.deps.clock.now());
     if (failures <= rule.limit) return;
-    await this.deps.clock.delay(
-      Math.min(ACCOUNT_POLICY.loginSlowdownMaxMs, (failures - rule.limit) * ACCOUNT_POLICY.loginSlowdownStepMs),
-    );
+    await this.deps.clock.delay(Math.min(ACCOUNT_POLICY.loginSlowdownMaxMs, (failures - rule.limit) * ACCOUNT_POLICY.loginSlowdownStepMs));
   }
 
   /**
@@ -356,9 +345,7 @@ export class AccountsService {
   private async verifyCurrentPassword(session: SessionRow, user: UserRow, presented: string): Promise<boolean> {
     if (session.temporary_password_id) {
       const temporary = await this.deps.accounts.findTemporaryPassword(session.temporary_password_id);
-      return temporary
-        ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(presented))
-        : verifyAgainstDummy(presented);
+      return temporary ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(presented)) : verifyAgainstDummy(presented);
     }
     return user.password_hash ? verifyPassword(user.password_hash, presented) : verifyAgainstDummy(presented);
   }

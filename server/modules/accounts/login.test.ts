@@ -108,9 +108,7 @@ describe("login", () => {
   it("counts concurrent failures atomically: no more guesses from one address are checked than the limit", async () => {
     const { email } = await registerPerson(harness.app);
     const guesser = createClient(harness.app);
-    const responses = await Promise.all(
-      Array.from({ length: 25 }, (_, index) => login({ email, password: `guess-${index}` }, guesser)),
-    );
+    const responses = await Promise.all(Array.from({ length: 25 }, (_, index) => login({ email, password: `guess-${index}` }, guesser)));
     const statuses = responses.map(({ response }) => response.statusCode);
     expect(statuses.filter((status) => status === 401)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);

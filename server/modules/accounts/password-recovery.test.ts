@@ -172,10 +172,18 @@ describe("change password in the Account tab", () => {
   it("refuses a wrong current password, a common or unchanged new one and a repeat that differs, changing nothing", async () => {
     const { client, email, password } = await registerPerson(harness.app);
     const cases: Array<[Record<string, string>, string, string]> = [
-      [{ currentPassword: "wrong-current-pass", newPassword: NEW_PASSWORD, newPasswordRepeat: NEW_PASSWORD }, "currentPassword", "current_password_wrong"],
+      [
+        { currentPassword: "wrong-current-pass", newPassword: NEW_PASSWORD, newPasswordRepeat: NEW_PASSWORD },
+        "currentPassword",
+        "current_password_wrong",
+      ],
       [{ currentPassword: password, newPassword: "iloveyou1", newPasswordRepeat: "iloveyou1" }, "newPassword", "password_common"],
       [{ currentPassword: password, newPassword: password, newPasswordRepeat: password }, "newPassword", "password_unchanged"],
-      [{ currentPassword: password, newPassword: NEW_PASSWORD, newPasswordRepeat: "something-else-1" }, "newPasswordRepeat", "passwords_do_not_match"],
+      [
+        { currentPassword: password, newPassword: NEW_PASSWORD, newPasswordRepeat: "something-else-1" },
+        "newPasswordRepeat",
+        "passwords_do_not_match",
+      ],
       [{ currentPassword: password, newPassword: "short", newPasswordRepeat: "short" }, "newPassword", "password_too_short"],
     ];
     for (const [body, field, code] of cases) {
@@ -201,7 +209,11 @@ describe("change password in the Account tab", () => {
   });
 
   it("needs a session", async () => {
-    const response = await change(createClient(harness.app), { currentPassword: "a", newPassword: NEW_PASSWORD, newPasswordRepeat: NEW_PASSWORD });
+    const response = await change(createClient(harness.app), {
+      currentPassword: "a",
+      newPassword: NEW_PASSWORD,
+      newPasswordRepeat: NEW_PASSWORD,
+    });
     expect(response.statusCode).toBe(401);
   });
 });

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp, createClient, registerPerson, registrationBody, STRONG_PASSWORD, uniqueEmail, type TestApp } from "../../test/build-test-app.js";
+import {
+  buildTestApp,
+  createClient,
+  registerPerson,
+  registrationBody,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestApp,
+} from "../../test/build-test-app.js";
 import { COMMON_PASSWORD_COUNT } from "../../security/passwords.js";
 import { sha256Hex } from "../../security/tokens.js";
 
@@ -12,7 +20,14 @@ afterAll(async () => {
 });
 
 const countUsers = async () =>
-  Number((await harness.database.db.selectFrom("user").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await harness.database.db
+        .selectFrom("user")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe("registration", () => {
   it("creates the account, signs the person in and lands them in the console", async () => {

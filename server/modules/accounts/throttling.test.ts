@@ -40,7 +40,14 @@ async function mailedTemporaryPassword(email: string): Promise<string> {
 }
 
 const countRows = async (table: "rate_limit" | "audit_event") =>
-  Number((await harness.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await harness.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe("a stranger cannot lock an account", () => {
   it("after 11 wrong logins from a throttled address and from another one, the owner signs in from a third", async () => {

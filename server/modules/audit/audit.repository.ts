@@ -68,11 +68,6 @@ export class AuditRepository {
   }
 
   listForUser(userId: string) {
-    return this.db
-      .selectFrom("audit_event")
-      .selectAll()
-      .where("user_id", "=", userId)
-      .orderBy("occurred_at")
-      .execute();
+    return this.db.selectFrom("audit_event").selectAll().where("user_id", "=", userId).orderBy("occurred_at").execute();
   }
 }

@@ -19,7 +19,10 @@ describe("getContacts", () => {
     // Before any instance is linked, Alice's phone chats with her other phone: a chat of the phone itself.
     await alice.client.post("/api/sandbox/phones", { number: alicePhone });
     await alice.client.post("/api/sandbox/phones", { number: aliceOtherPhone });
-    await alice.client.post(`/api/sandbox/phones/${alicePhone}/messages`, { chatId: `${aliceOtherPhone}@c.us`, text: "before the instance" });
+    await alice.client.post(`/api/sandbox/phones/${alicePhone}/messages`, {
+      chatId: `${aliceOtherPhone}@c.us`,
+      text: "before the instance",
+    });
     const instance = await createInstance(alice.client);
     await linkToPhone(harness, alice.client, instance, alicePhone);
     for (const number of [bobPhone, bobOtherPhone]) {

@@ -28,7 +28,9 @@ describe("caching of API answers", () => {
       unauthorized: await callApi(harness.app, instance, "GET", "getSettings", { token: "0".repeat(50) }),
       forbidden: await callApi(harness.app, { idInstance: 1_000_000_001, token: instance.token }, "GET", "getSettings"),
       notFound: await callApi(harness.app, instance, "GET", "noSuchMethod"),
-      tooLarge: await callApi(harness.app, instance, "POST", "sendMessage", { body: { chatId: "79001234567@c.us", message: "x".repeat(1_100_000) } }),
+      tooLarge: await callApi(harness.app, instance, "POST", "sendMessage", {
+        body: { chatId: "79001234567@c.us", message: "x".repeat(1_100_000) },
+      }),
     };
     const burst = await Promise.all(Array.from({ length: 3 }, () => callApi(harness.app, instance, "GET", "getStateInstance")));
     const tooMany = burst.find((response) => response.statusCode === 429);
@@ -52,7 +54,9 @@ describe("caching of API answers", () => {
 
 describe("unexpected errors", () => {
   it("answer GREEN-API's 500 text, without internals, and are logged", async () => {
-    vi.spyOn(JournalRepository.prototype, "countQueued").mockRejectedValueOnce(new Error("relation \"message\" is broken at /srv/internal.ts:12"));
+    vi.spyOn(JournalRepository.prototype, "countQueued").mockRejectedValueOnce(
+      new Error('relation "message" is broken at /srv/internal.ts:12'),
+    );
     const response = await callApi(harness.app, instance, "GET", "getMessagesCount");
     expect(response.statusCode).toBe(500);
     expect(response.headers["content-type"]).toContain("text/plain");

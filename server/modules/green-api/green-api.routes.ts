@@ -36,14 +36,17 @@ interface ApiParams {
 }
 
 function sendError(reply: FastifyReply, error: GreenApiError) {
-  return reply.status(error.status).headers(CORS_HEADERS).headers(NO_STORE).headers(error.headers).type("text/plain; charset=utf-8").send(error.text);
+  return reply
+    .status(error.status)
+    .headers(CORS_HEADERS)
+    .headers(NO_STORE)
+    .headers(error.headers)
+    .type("text/plain; charset=utf-8")
+    .send(error.text);
 }
 
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
-export async function greenApiRoutes(
-  app: FastifyInstance,
-  options: { services: GreenApiServices; hasRateLimits: boolean },
-): Promise<void> {
+export async function greenApiRoutes(app: FastifyInstance, options: { services: GreenApiServices; hasRateLimits: boolean }): Promise<void> {
   const { services, hasRateLimits } = options;
   const limiter = new PerSecondLimiter(() => Date.now());
   // Long polls end when the server closes, rather than holding the shutdown for up to 60 s.

@@ -57,8 +57,14 @@ describe("routing and authentication", () => {
   it("explains bad input in GREEN-API's words, as text", async () => {
     const cases: Array<[unknown, string]> = [
       [{ message: "hi" }, "Validation failed. Details: 'chatId' is required"],
-      [{ chatId: "79001234567", message: "hi" }, "Validation failed. Details: 'chatId' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'"],
-      [{ chatId: "79001234567@c.us", message: "x".repeat(20_001) }, "Validation failed. Details: 'message' length must be less than or equal to 20000 characters long"],
+      [
+        { chatId: "79001234567", message: "hi" },
+        "Validation failed. Details: 'chatId' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'",
+      ],
+      [
+        { chatId: "79001234567@c.us", message: "x".repeat(20_001) },
+        "Validation failed. Details: 'message' length must be less than or equal to 20000 characters long",
+      ],
       [{ chatId: "79001234567@c.us", message: "" }, "Validation failed. Details: 'message' is not allowed to be empty"],
       [{ chatId: "79001234567@c.us", message: 5 }, "Validation failed. Details: 'message' must be a string"],
       [{ chatId: "79001234567@c.us", message: "hi", extra: 1 }, "Validation failed. Details: 'extra' is not allowed"],
@@ -76,7 +82,11 @@ describe("routing and authentication", () => {
 
   it("takes null for an optional field, as the official SDK's typings send it", async () => {
     const contact = await callApi(harness.app, instance, "POST", "sendContact", {
-      body: { chatId: "79001234567@c.us", contact: { phoneContact: 79001234568, firstName: "Ada", middleName: null, lastName: null, company: null }, quotedMessageId: null },
+      body: {
+        chatId: "79001234567@c.us",
+        contact: { phoneContact: 79001234568, firstName: "Ada", middleName: null, lastName: null, company: null },
+        quotedMessageId: null,
+      },
     });
     expect(contact.statusCode).toBe(200);
     const message = await callApi(harness.app, instance, "POST", "sendMessage", {
@@ -88,7 +98,9 @@ describe("routing and authentication", () => {
   it("never logs the token of a request", async () => {
     const { redactApiToken } = await import("../../logging.js");
     expect(redactApiToken(`/waInstance1101000001/sendMessage/${instance.token}`)).toBe("/waInstance1101000001/sendMessage/[redacted]");
-    expect(redactApiToken(`/waInstance1101000001/deleteNotification/${instance.token}/12`)).toBe("/waInstance1101000001/deleteNotification/[redacted]/12");
+    expect(redactApiToken(`/waInstance1101000001/deleteNotification/${instance.token}/12`)).toBe(
+      "/waInstance1101000001/deleteNotification/[redacted]/12",
+    );
   });
 
   it("serves every method of the catalogue", async () => {
@@ -136,17 +148,26 @@ describe("account methods", () => {
 
   it("setSettings saves a partial update, passes through starting, and refuses bad fields", async () => {
     const fresh = await createInstance(client);
-    const saved = await callApi(harness.app, fresh, "POST", "SetSettings", { body: { stateWebhook: "yes", delaySendMessagesMilliseconds: 2000 } });
+    const saved = await callApi(harness.app, fresh, "POST", "SetSettings", {
+      body: { stateWebhook: "yes", delaySendMessagesMilliseconds: 2000 },
+    });
     expect(saved.json()).toEqual({ saveSettings: true });
     expect((await callApi(harness.app, fresh, "GET", "getStateInstance")).json()).toEqual({ stateInstance: "starting" });
     await settle(harness);
     expect((await callApi(harness.app, fresh, "GET", "getStateInstance")).json()).toEqual({ stateInstance: "notAuthorized" });
-    expect((await callApi(harness.app, fresh, "GET", "getSettings")).json()).toMatchObject({ stateWebhook: "yes", delaySendMessagesMilliseconds: 2000, incomingWebhook: "no" });
+    expect((await callApi(harness.app, fresh, "GET", "getSettings")).json()).toMatchObject({
+      stateWebhook: "yes",
+      delaySendMessagesMilliseconds: 2000,
+      incomingWebhook: "no",
+    });
     for (const [body, text] of [
       [{}, "Validation failed. Details: 'value' must have at least 1 key"],
       [{ nope: "yes" }, "Validation failed. Details: 'nope' is not allowed"],
       [{ stateWebhook: true }, "Validation failed. Details: 'stateWebhook' must be one of [yes, no]"],
-      [{ delaySendMessagesMilliseconds: 10 }, "Validation failed. Details: 'delaySendMessagesMilliseconds' must be greater than or equal to 500"],
+      [
+        { delaySendMessagesMilliseconds: 10 },
+        "Validation failed. Details: 'delaySendMessagesMilliseconds' must be greater than or equal to 500",
+      ],
     ] as const) {
       const refused = await callApi(harness.app, fresh, "POST", "setSettings", { body });
       expect(refused.statusCode).toBe(400);
@@ -156,7 +177,12 @@ describe("account methods", () => {
 
   it("getStateInstanceHistory, getWaSettings, qr, reboot, logout and getAuthorizationCode answer their shapes", async () => {
     const fresh = await createInstance(client);
-    expect((await callApi(harness.app, fresh, "GET", "getWaSettings")).json()).toEqual({ avatar: "", phone: "", stateInstance: "notAuthorized", deviceId: "" });
+    expect((await callApi(harness.app, fresh, "GET", "getWaSettings")).json()).toEqual({
+      avatar: "",
+      phone: "",
+      stateInstance: "notAuthorized",
+      deviceId: "",
+    });
     const qr = (await callApi(harness.app, fresh, "GET", "qr")).json();
     expect(qr.type).toBe("qrCode");
     expect(Object.keys(qr).sort()).toEqual(["message", "type"]);
@@ -170,8 +196,13 @@ describe("account methods", () => {
       stateInstance: "authorized",
       deviceId: "79001112233:1@s.whatsapp.net",
     });
-    expect((await callApi(harness.app, fresh, "GET", "qr")).json()).toEqual({ type: "alreadyLogged", message: "instance account already authorized" });
-    expect((await callApi(harness.app, fresh, "POST", "getAuthorizationCode", { body: { phoneNumber: 79001112233 } })).json().status).toBe(false);
+    expect((await callApi(harness.app, fresh, "GET", "qr")).json()).toEqual({
+      type: "alreadyLogged",
+      message: "instance account already authorized",
+    });
+    expect((await callApi(harness.app, fresh, "POST", "getAuthorizationCode", { body: { phoneNumber: 79001112233 } })).json().status).toBe(
+      false,
+    );
     expect((await callApi(harness.app, fresh, "GET", "reboot")).json()).toEqual({ isReboot: true });
     await settle(harness);
     expect((await callApi(harness.app, fresh, "GET", "logout")).json()).toEqual({ isLogout: true });
@@ -198,7 +229,10 @@ describe("account methods", () => {
     ]);
     expect(api.statusCode).toBe(200);
     expect(consoleSave.statusCode).toBe(200);
-    expect((await callApi(harness.app, fresh, "GET", "getSettings")).json()).toMatchObject({ incomingWebhook: "yes", outgoingWebhook: "yes" });
+    expect((await callApi(harness.app, fresh, "GET", "getSettings")).json()).toMatchObject({
+      incomingWebhook: "yes",
+      outgoingWebhook: "yes",
+    });
   });
 
   it("keeps 30 days of state history", async () => {

@@ -49,7 +49,6 @@ export class InstanceEvents implements ConnectorEvents {
     });
   }
 
-
   /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
   async changeState(
     instance: InstanceRow,
@@ -164,9 +163,7 @@ export class InstanceEvents implements ConnectorEvents {
   async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
-    const inserted = await this.deps.journal.insertOnce(
-      journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }),
-    );
+    const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }));
     if (inserted && readSettings(instance.settings).outgoingMessageWebhook === "yes") {
       await this.notify(instance, "outgoingMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }

@@ -26,7 +26,10 @@ export class JournalRepository {
     const queuedFor = [...new Set(rows.filter((row) => row.status === "queued").map((row) => row.id_instance))];
     await this.db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        await trx.insertInto("message").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+        await trx
+          .insertInto("message")
+          .values(rows.slice(start, start + INSERT_CHUNK))
+          .execute();
       }
       for (let start = 0; start < queuedFor.length; start += INSERT_CHUNK) {
         await trx
@@ -96,13 +99,16 @@ export class JournalRepository {
       .where((eb) =>
         eb.not(
           eb.exists(
-            eb.selectFrom("message").select("message.id").where("message.status", "=", "queued").where("message.id_instance", "=", idInstance),
+            eb
+              .selectFrom("message")
+              .select("message.id")
+              .where("message.status", "=", "queued")
+              .where("message.id_instance", "=", idInstance),
           ),
         ),
       )
       .execute();
   }
-
 
   /** Sets an outgoing message's status if it is now one of `from`; answers the row when it did. */
   advanceOutgoingStatus(idInstance: number, idMessage: string, status: string, from: string[]) {
@@ -127,7 +133,6 @@ export class JournalRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
-
 
   find(idInstance: number, chatId: string, idMessage: string): Promise<MessageRow | undefined> {
     return this.db

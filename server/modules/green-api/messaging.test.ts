@@ -61,7 +61,12 @@ describe("two linked instances talk through the sandbox", () => {
 
     expect((await send(bob, "readChat", { chatId: `${alice.phone}@c.us` })).json()).toEqual({ setRead: true });
     const aliceSees = await drainNotifications(harness.app, alice);
-    expect(types(aliceSees)).toEqual(["outgoingAPIMessageReceived", "outgoingMessageStatus", "outgoingMessageStatus", "outgoingMessageStatus"]);
+    expect(types(aliceSees)).toEqual([
+      "outgoingAPIMessageReceived",
+      "outgoingMessageStatus",
+      "outgoingMessageStatus",
+      "outgoingMessageStatus",
+    ]);
     expect(aliceSees.slice(1).map((body) => body.status)).toEqual(["sent", "delivered", "read"]);
     expect(aliceSees[1]).toMatchObject({ chatId: `${bob.phone}@c.us`, idMessage, sendByApi: true });
 
@@ -77,7 +82,10 @@ describe("two linked instances talk through the sandbox", () => {
     });
     const [incoming] = (await callApi(harness.app, bob, "GET", "lastIncomingMessages", { query: "minutes=10" })).json();
     expect(incoming).toMatchObject({ type: "incoming", idMessage, senderId: `${alice.phone}@c.us`, textMessage: "Hello Bob" });
-    expect((await send(bob, "getMessage", { chatId: `${alice.phone}@c.us`, idMessage })).json()).toMatchObject({ idMessage, type: "incoming" });
+    expect((await send(bob, "getMessage", { chatId: `${alice.phone}@c.us`, idMessage })).json()).toMatchObject({
+      idMessage,
+      type: "incoming",
+    });
     const history = (await send(alice, "getChatHistory", { chatId: `${bob.phone}@c.us`, count: 10 })).json();
     expect(history.map((entry: { idMessage: string }) => entry.idMessage)).toEqual([idMessage]);
   });
@@ -86,19 +94,33 @@ describe("two linked instances talk through the sandbox", () => {
     const alice = await linkedInstance();
     const bob = await linkedInstance({ incomingWebhook: "yes" });
     const chatId = `${bob.phone}@c.us`;
-    const location = (await send(alice, "sendLocation", { chatId, latitude: 51.5, longitude: -0.12, nameLocation: "Office", address: "1 Main St" })).json().idMessage;
-    const contact = (await send(alice, "sendContact", { chatId, contact: { phoneContact: 79001234568, firstName: "Ada", lastName: "Lovelace" } })).json().idMessage;
-    const poll = (await send(alice, "sendPoll", { chatId, message: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }] })).json().idMessage;
+    const location = (
+      await send(alice, "sendLocation", { chatId, latitude: 51.5, longitude: -0.12, nameLocation: "Office", address: "1 Main St" })
+    ).json().idMessage;
+    const contact = (
+      await send(alice, "sendContact", { chatId, contact: { phoneContact: 79001234568, firstName: "Ada", lastName: "Lovelace" } })
+    ).json().idMessage;
+    const poll = (
+      await send(alice, "sendPoll", { chatId, message: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }] })
+    ).json().idMessage;
     await flushSends(harness, 3);
-    const forwarded = (await send(alice, "ForwardMessages", { chatId, chatIdFrom: chatId, messages: [location, "BAE5000000000000"] })).json();
+    const forwarded = (
+      await send(alice, "ForwardMessages", { chatId, chatIdFrom: chatId, messages: [location, "BAE5000000000000"] })
+    ).json();
     expect(forwarded.messages).toHaveLength(2);
     await flushSends(harness);
 
     const received = (await drainNotifications(harness.app, bob)).map((body) => body.messageData as Record<string, unknown>);
     expect(received.map((data) => data.typeMessage)).toEqual(["locationMessage", "contactMessage", "pollMessage", "locationMessage"]);
-    expect(received[0]).toMatchObject({ locationMessageData: { nameLocation: "Office", address: "1 Main St", latitude: 51.5, longitude: -0.12 } });
-    expect(received[1]).toMatchObject({ contactMessageData: { displayName: "Ada Lovelace", vcard: expect.stringContaining("waid=79001234568:+79001234568") } });
-    expect(received[2]).toMatchObject({ pollMessageData: { name: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }], multipleAnswers: false } });
+    expect(received[0]).toMatchObject({
+      locationMessageData: { nameLocation: "Office", address: "1 Main St", latitude: 51.5, longitude: -0.12 },
+    });
+    expect(received[1]).toMatchObject({
+      contactMessageData: { displayName: "Ada Lovelace", vcard: expect.stringContaining("waid=79001234568:+79001234568") },
+    });
+    expect(received[2]).toMatchObject({
+      pollMessageData: { name: "Colour?", options: [{ optionName: "green" }, { optionName: "red" }], multipleAnswers: false },
+    });
     expect(received[3]).toMatchObject({ isForwarded: true });
     const journal = (await send(alice, "getChatHistory", { chatId })).json();
     expect(journal.map((entry: { idMessage: string }) => entry.idMessage)).toEqual([forwarded.messages[0], poll, contact, location]);
@@ -177,7 +199,9 @@ describe("sandbox phones and instances", () => {
     const { idMessage } = (await send(instance, "sendMessage", { chatId: `${phone}@c.us`, message: "Your order shipped" })).json();
     await flushSends(harness);
     const chats = (await client.get(`/api/sandbox/phones/${phone}/chats`)).json().chats;
-    expect(chats).toEqual([{ chatId: `${instance.phone}@c.us`, lastMessage: "Your order shipped", lastTimestamp: expect.any(Number), unread: 1 }]);
+    expect(chats).toEqual([
+      { chatId: `${instance.phone}@c.us`, lastMessage: "Your order shipped", lastTimestamp: expect.any(Number), unread: 1 },
+    ]);
     const onPhone = (await client.get(`/api/sandbox/phones/${phone}/chats/${instance.phone}@c.us/messages`)).json().messages;
     expect(onPhone).toEqual([expect.objectContaining({ idMessage, fromMe: false, text: "Your order shipped", status: null })]);
 
@@ -186,9 +210,16 @@ describe("sandbox phones and instances", () => {
     expect(reply.json().message).toMatchObject({ fromMe: true, text: "Thanks!", status: "delivered" });
 
     const seen = await drainNotifications(harness.app, instance);
-    expect(seen.filter((body) => body.typeWebhook === "outgoingMessageStatus").map((body) => body.status)).toEqual(["sent", "delivered", "read"]);
+    expect(seen.filter((body) => body.typeWebhook === "outgoingMessageStatus").map((body) => body.status)).toEqual([
+      "sent",
+      "delivered",
+      "read",
+    ]);
     const incoming = seen.find((body) => body.typeWebhook === "incomingMessageReceived");
-    expect(incoming).toMatchObject({ senderData: { chatId: `${phone}@c.us` }, messageData: { textMessageData: { textMessage: "Thanks!" } } });
+    expect(incoming).toMatchObject({
+      senderData: { chatId: `${phone}@c.us` },
+      messageData: { textMessageData: { textMessage: "Thanks!" } },
+    });
 
     await send(instance, "readChat", { chatId: `${phone}@c.us` });
     const mine = (await client.get(`/api/sandbox/phones/${phone}/chats/${instance.phone}@c.us/messages`)).json().messages;
@@ -221,7 +252,11 @@ describe("sandbox phones and instances", () => {
     const contacts = (await callApi(harness.app, instance, "GET", "getContacts")).json();
     expect(contacts).toContainEqual({ id: `${friend}@c.us`, name: `+${friend}`, contactName: "", type: "user" });
     expect(contacts.find((contact: { id: string }) => contact.id === `${instance.phone}@c.us`)).toBeUndefined();
-    expect((await send(instance, "getContactInfo", { chatId: `${friend}@c.us` })).json()).toMatchObject({ chatId: `${friend}@c.us`, name: `+${friend}`, products: [] });
+    expect((await send(instance, "getContactInfo", { chatId: `${friend}@c.us` })).json()).toMatchObject({
+      chatId: `${friend}@c.us`,
+      name: `+${friend}`,
+      products: [],
+    });
     expect((await send(instance, "getContactInfo", { chatId: "120363043968066561@g.us" })).statusCode).toBe(400);
     expect((await send(instance, "getAvatar", { chatId: `${friend}@c.us` })).json()).toEqual({ urlAvatar: "", available: true });
     expect((await callApi(harness.app, instance, "GET", "getChats")).json()).toEqual([
@@ -257,14 +292,22 @@ describe("send queue", () => {
     }
     await flushSends(harness, 2);
     const queue = (await callApi(harness.app, instance, "GET", "showMessagesQueue")).json();
-    expect(queue).toEqual(ids.map((id, index) => ({ messageID: id, type: "sendMessage", body: { chatId: `${friend}@c.us`, message: ["one", "two", "three"][index] } })));
+    expect(queue).toEqual(
+      ids.map((id, index) => ({
+        messageID: id,
+        type: "sendMessage",
+        body: { chatId: `${friend}@c.us`, message: ["one", "two", "three"][index] },
+      })),
+    );
     expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json()).toEqual({ count: 3 });
 
     await linkToPhone(harness, client, instance, nextPhone());
     await flushSends(harness, 3);
     const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats`)).json().chats[0];
     expect(onPhone.unread).toBe(3);
-    const texts = (await client.get(`/api/sandbox/phones/${friend}/chats/${onPhone.chatId}/messages`)).json().messages.map((m: { text: string }) => m.text);
+    const texts = (await client.get(`/api/sandbox/phones/${friend}/chats/${onPhone.chatId}/messages`))
+      .json()
+      .messages.map((m: { text: string }) => m.text);
     expect(texts).toEqual(["one", "two", "three"]);
     expect((await callApi(harness.app, instance, "GET", "showMessagesQueue")).json()).toEqual([]);
   });
@@ -355,7 +398,9 @@ describe("state and status changes that cross", () => {
       harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "delivered"),
       harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "read"),
     ]);
-    const statuses = (await drainNotifications(harness.app, alice)).filter((body) => body.idMessage === idMessage).map((body) => body.status);
+    const statuses = (await drainNotifications(harness.app, alice))
+      .filter((body) => body.idMessage === idMessage)
+      .map((body) => body.status);
     expect(statuses).toEqual(["sent", "delivered", "read"]);
     const [entry] = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
     expect(entry.statusMessage).toBe("read");
@@ -400,7 +445,9 @@ describe("state and status changes that cross", () => {
       const instance = await createInstance(owner);
       await other.app.listen({ port: 0, host: "127.0.0.1" });
       const address = other.app.server.address() as { port: number };
-      const polling = fetch(`http://127.0.0.1:${address.port}/waInstance${instance.idInstance}/receiveNotification/${instance.token}?receiveTimeout=60`);
+      const polling = fetch(
+        `http://127.0.0.1:${address.port}/waInstance${instance.idInstance}/receiveNotification/${instance.token}?receiveTimeout=60`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = Date.now();
       await other.app.close();
@@ -435,7 +482,9 @@ describe("sends cut short by a crash", () => {
     harness.clock.advance(60_001);
     expect(await harness.app.sendQueue.recoverInterrupted()).toBe(2);
     const statuses = Object.fromEntries(
-      (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json().map((entry: { idMessage: string; statusMessage: string }) => [entry.idMessage, entry.statusMessage]),
+      (await callApi(harness.app, alice, "GET", "lastOutgoingMessages"))
+        .json()
+        .map((entry: { idMessage: string; statusMessage: string }) => [entry.idMessage, entry.statusMessage]),
     );
     expect(statuses).toEqual({ [arrived]: "delivered", [lost]: "failed" });
     const seen = await drainNotifications(harness.app, alice);
@@ -454,8 +503,12 @@ describe("notification queue", () => {
     expect(Number.isInteger(first.receiptId)).toBe(true);
     expect(first.body.stateInstance).toBe("starting");
     expect((await callApi(harness.app, instance, "GET", "getWebhooksCount")).json()).toEqual({ count: 2 });
-    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({ result: true });
-    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({ result: false });
+    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({
+      result: true,
+    });
+    expect((await callApi(harness.app, instance, "DELETE", "deleteNotification", { receiptId: first.receiptId })).json()).toEqual({
+      result: false,
+    });
     const second = (await callApi(harness.app, instance, "GET", "receiveNotification")).json();
     expect(second.receiptId).toBeGreaterThan(first.receiptId);
     expect(second.body.stateInstance).toBe("authorized");
@@ -507,7 +560,9 @@ describe("isolation between instances", () => {
     expect((await send(mallory, "getChatHistory", { chatId: `${friend}@c.us` })).json()).toEqual([]);
     expect(await drainNotifications(harness.app, mallory)).toEqual([]);
     const aliceReceipt = (await callApi(harness.app, alice, "GET", "receiveNotification")).json().receiptId;
-    expect((await callApi(harness.app, mallory, "DELETE", "deleteNotification", { receiptId: aliceReceipt })).json()).toEqual({ result: false });
+    expect((await callApi(harness.app, mallory, "DELETE", "deleteNotification", { receiptId: aliceReceipt })).json()).toEqual({
+      result: false,
+    });
     expect((await callApi(harness.app, alice, "GET", "getWebhooksCount")).json().count).toBeGreaterThan(0);
   });
 });

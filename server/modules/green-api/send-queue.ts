@@ -50,7 +50,6 @@ export class SendQueue {
     return stale.length;
   }
 
-
   start(): void {
     this.timer = setInterval(() => {
       this.running ??= this.runOnce()

@@ -43,7 +43,11 @@ export class InstancesRepository {
 
   /** Inserts unless the id is taken; returns false on a collision so the caller can draw again. */
   async create(row: InstanceRow): Promise<boolean> {
-    const result = await this.db.insertInto("instance").values(row).onConflict((conflict) => conflict.doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto("instance")
+      .values(row)
+      .onConflict((conflict) => conflict.doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
@@ -82,7 +86,11 @@ export class InstancesRepository {
 
   /** An operator disabled or enabled the owner's account. */
   async setOwnerDisabled(userId: string, isDisabled: boolean): Promise<void> {
-    await this.db.updateTable("instance").set({ owner_disabled: isDisabled ? 1 : 0 }).where("user_id", "=", userId).execute();
+    await this.db
+      .updateTable("instance")
+      .set({ owner_disabled: isDisabled ? 1 : 0 })
+      .where("user_id", "=", userId)
+      .execute();
     this.cache?.clear();
   }
 
@@ -177,12 +185,7 @@ export class InstancesRepository {
 
   /** Instances whose "starting" phase is over. */
   listSettling(now: number): Promise<InstanceRow[]> {
-    return this.db
-      .selectFrom("instance")
-      .selectAll()
-      .where("state", "=", "starting")
-      .where("state_settles_at", "<=", now)
-      .execute();
+    return this.db.selectFrom("instance").selectAll().where("state", "=", "starting").where("state_settles_at", "<=", now).execute();
   }
 
   /** getStateInstanceHistory looks back 30 days at the most. */
@@ -207,5 +210,4 @@ export class InstancesRepository {
       .limit(count)
       .execute();
   }
-
 }

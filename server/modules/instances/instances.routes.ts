@@ -37,11 +37,9 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
     },
   );
 
-  app.get(
-    "/instances/:idInstance",
-    { schema: { params: idParams, response: { 200: instanceResponseSchema } } },
-    async (request) => ({ instance: instances.details(await owned(request)) }),
-  );
+  app.get("/instances/:idInstance", { schema: { params: idParams, response: { 200: instanceResponseSchema } } }, async (request) => ({
+    instance: instances.details(await owned(request)),
+  }));
 
   app.get(
     "/instances/:idInstance/token",
@@ -76,9 +74,7 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
     return reply.status(204).send();
   });
 
-  app.get("/instances/:idInstance/settings", { schema: { params: idParams } }, async (request) =>
-    instances.settings(await owned(request)),
-  );
+  app.get("/instances/:idInstance/settings", { schema: { params: idParams } }, async (request) => instances.settings(await owned(request)));
 
   app.put("/instances/:idInstance/settings", { schema: { params: idParams } }, async (request) => {
     const instance = await owned(request);
@@ -92,10 +88,8 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
     return { saveSettings: true };
   });
 
-  app.get(
-    "/instances/:idInstance/qr",
-    { schema: { params: idParams, response: { 200: instanceQrResponseSchema } } },
-    async (request) => instances.qr(await owned(request)),
+  app.get("/instances/:idInstance/qr", { schema: { params: idParams, response: { 200: instanceQrResponseSchema } } }, async (request) =>
+    instances.qr(await owned(request)),
   );
 
   app.post(

@@ -32,13 +32,19 @@ describe("instances in the console", () => {
     const token = (await client.get(`/api/console/instances/${instance.idInstance}/token`)).json().apiTokenInstance;
     expect(token).toMatch(/^[0-9a-f]{50}$/);
     const list = (await client.get("/api/console/instances")).json().instances;
-    expect(list).toEqual([{ idInstance: instance.idInstance, name: "Sales", stateInstance: "notAuthorized", createdAt: instance.createdAt }]);
+    expect(list).toEqual([
+      { idInstance: instance.idInstance, name: "Sales", stateInstance: "notAuthorized", createdAt: instance.createdAt },
+    ]);
   });
 
   it("stores the token encrypted, with only its hash for look-up", async () => {
     const { client } = await registerPerson(harness.app);
     const { idInstance, token } = await createInstance(client);
-    const row = await harness.database.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirstOrThrow();
+    const row = await harness.database.db
+      .selectFrom("instance")
+      .selectAll()
+      .where("id_instance", "=", idInstance)
+      .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(sha256Hex(token));
     expect(row.token_sealed).not.toContain(token);
     expect(JSON.stringify(row)).not.toContain(token);

@@ -1,8 +1,4 @@
-import {
-  accountResponseSchema,
-  accountSessionsResponseSchema,
-  endOtherSessionsResponseSchema,
-} from "../../../shared/accounts.schemas.js";
+import { accountResponseSchema, accountSessionsResponseSchema, endOtherSessionsResponseSchema } from "../../../shared/accounts.schemas.js";
 import type {
   AccountDeletionRequest,
   AccountSession,
@@ -70,8 +66,7 @@ export async function endAccountSession(id: string): Promise<void> {
 
 /** Ends every session of the account but this browser's; resolves with how many ended. */
 export async function endOtherAccountSessions(): Promise<number> {
-  return parseAnswer(endOtherSessionsResponseSchema, await apiRequest("POST", "/api/console/account/sessions/end-others"))
-    .ended;
+  return parseAnswer(endOtherSessionsResponseSchema, await apiRequest("POST", "/api/console/account/sessions/end-others")).ended;
 }
 
 /** Deletes the account and everything it owns; the server also ends this session. */

@@ -8,12 +8,7 @@ import {
   instanceTokenResponseSchema,
   pairingCodeResponseSchema,
 } from "../../../shared/instances.schemas.js";
-import type {
-  CreateInstanceRequest,
-  InstanceDetails,
-  InstanceQrResponse,
-  InstanceSummary,
-} from "../../../shared/instances.schemas.js";
+import type { CreateInstanceRequest, InstanceDetails, InstanceQrResponse, InstanceSummary } from "../../../shared/instances.schemas.js";
 import { apiRequest } from "./client.js";
 import { parseAnswer } from "./parse.js";
 

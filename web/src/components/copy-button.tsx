@@ -58,12 +58,7 @@ export function CopyButton({ field, value }: CopyButtonProps) {
 
   return (
     <span className="copy">
-      <button
-        type="button"
-        className="button button-secondary button-small"
-        aria-busy={busy || undefined}
-        onClick={() => void copy()}
-      >
+      <button type="button" className="button button-secondary button-small" aria-busy={busy || undefined} onClick={() => void copy()}>
         <CopyIcon />
         {/* The visible word starts the accessible name ("Copy apiUrl"), as voice control expects. */}
         {t("copy.button")}

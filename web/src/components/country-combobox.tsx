@@ -27,10 +27,7 @@ export function CountryCombobox({ id, label, value, onValueChange, error }: Coun
   const optionId = (code: string) => `${id}-option-${code}`;
   const listboxRef = useRef<HTMLUListElement>(null);
 
-  const countries = useMemo(
-    () => countryList(language).map((country) => ({ ...country, key: searchKey(country.name) })),
-    [language],
-  );
+  const countries = useMemo(() => countryList(language).map((country) => ({ ...country, key: searchKey(country.name) })), [language]);
   /** What the person typed since the last choice; null shows the chosen country's name. */
   const [query, setQuery] = useState<string | null>(null);
   const [open, setOpen] = useState(false);

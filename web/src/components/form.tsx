@@ -15,11 +15,7 @@ export interface FormFailure {
 }
 
 /** Field errors from the shared request schema, so the form says exactly what the server would. */
-function validate<Field extends string>(
-  schema: ZodType,
-  values: unknown,
-  fields: readonly Field[],
-): FieldErrors<Field> | null {
+function validate<Field extends string>(schema: ZodType, values: unknown, fields: readonly Field[]): FieldErrors<Field> | null {
   const result = schema.safeParse(values);
   if (result.success) return null;
   const errors: FieldErrors<Field> = {};

@@ -24,14 +24,5 @@ interface PhoneNumberFieldProps {
 
 /** A phone number input: digits, left-to-right in every language. */
 export function PhoneNumberField(props: PhoneNumberFieldProps) {
-  return (
-    <TextField
-      {...props}
-      type="text"
-      inputMode="tel"
-      autoComplete="off"
-      spellCheck={false}
-      dir="ltr"
-    />
-  );
+  return <TextField {...props} type="text" inputMode="tel" autoComplete="off" spellCheck={false} dir="ltr" />;
 }

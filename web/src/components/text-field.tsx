@@ -2,8 +2,10 @@ import type { InputHTMLAttributes } from "react";
 import type { FieldErrorCode } from "../../../shared/errors.js";
 import { FieldError, FieldHint, fieldDescription } from "./field-error.js";
 
-interface TextFieldProps
-  extends Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange" | "aria-describedby" | "aria-invalid"> {
+interface TextFieldProps extends Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  "id" | "value" | "onChange" | "aria-describedby" | "aria-invalid"
+> {
   id: string;
   label: string;
   value: string;

@@ -4,7 +4,14 @@ import { journalEntry as journalEntryOf } from "../journal.repository.js";
 import type { MethodHandler } from "../method-context.js";
 
 const receiveQuery = z.object({ receiveTimeout: z.coerce.number().int().min(5).max(60).default(5) });
-const minutesQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60 * 24 * 30).default(1440) });
+const minutesQuery = z.object({
+  minutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 30)
+    .default(1440),
+});
 const chatBody = z.strictObject({
   chatId: z.string().min(1),
   count: z.number().int().min(1).max(1000).default(100),

@@ -87,16 +87,13 @@ export function SessionsCard() {
       <p className="muted">{t("account.sessions.intro")}</p>
       <FormAlert failure={failure} />
       {sessions === null ? (
-        failure ? null : <LoadingStatus />
+        failure ? null : (
+          <LoadingStatus />
+        )
       ) : (
         <ul className="session-list" aria-labelledby={headingId}>
           {sessions.map((session) => (
-            <SessionItem
-              key={session.id}
-              session={session}
-              busy={ending === session.id}
-              onEnd={() => endOne(session)}
-            />
+            <SessionItem key={session.id} session={session} busy={ending === session.id} onEnd={() => endOne(session)} />
           ))}
         </ul>
       )}
@@ -120,9 +117,7 @@ export function SessionsCard() {
       <div role="status" className="status-region">
         {outcome && (
           <p className="alert alert-success">
-            {outcome.kind === "ended"
-              ? t("account.sessions.ended")
-              : t("account.sessions.endedOthers", { count: outcome.count })}
+            {outcome.kind === "ended" ? t("account.sessions.ended") : t("account.sessions.endedOthers", { count: outcome.count })}
           </p>
         )}
       </div>

@@ -37,12 +37,7 @@ export function ForgotPasswordPage() {
         )}
       </div>
       {!sent && (
-        <Form
-          form={form}
-          submitLabel={t("forgot.submit")}
-          onSubmit={onSubmit}
-          intro={<p className="form-intro">{t("forgot.intro")}</p>}
-        >
+        <Form form={form} submitLabel={t("forgot.submit")} onSubmit={onSubmit} intro={<p className="form-intro">{t("forgot.intro")}</p>}>
           <EmailField id="forgot-email" label={t("common.email")} {...form.fieldProps("email")} />
         </Form>
       )}

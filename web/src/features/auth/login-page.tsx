@@ -34,12 +34,7 @@ export function LoginPage() {
     >
       <Form form={form} submitLabel={t("login.submit")} onSubmit={onSubmit}>
         <EmailField id="login-email" label={t("common.email")} {...form.fieldProps("email")} />
-        <PasswordField
-          id="login-password"
-          label={t("login.password")}
-          autoComplete="current-password"
-          {...form.fieldProps("password")}
-        />
+        <PasswordField id="login-password" label={t("login.password")} autoComplete="current-password" {...form.fieldProps("password")} />
         <div className="form-row">
           <CheckboxField id="login-remember" label={t("login.rememberMe")} {...form.checkboxProps("rememberMe")} />
           <Link to="/forgot-password">{t("login.forgot")}</Link>

@@ -54,10 +54,7 @@ export function RegisterPage() {
         <CheckboxField
           id="register-agreement"
           label={
-            <Trans
-              i18nKey="register.agreement"
-              components={{ agreement: <a href="/user-agreement" target="_blank" rel="noopener" /> }}
-            />
+            <Trans i18nKey="register.agreement" components={{ agreement: <a href="/user-agreement" target="_blank" rel="noopener" /> }} />
           }
           {...form.checkboxProps("agreementAccepted")}
         />

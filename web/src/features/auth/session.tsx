@@ -6,10 +6,7 @@ import { onApiError } from "../../api/client.js";
 import { fetchSession } from "../../api/console.js";
 import { setLanguage } from "../../i18n/index.js";
 
-export type SessionState =
-  | { status: "loading" }
-  | { status: "signed-out" }
-  | { status: "signed-in"; account: AccountView };
+export type SessionState = { status: "loading" } | { status: "signed-out" } | { status: "signed-in"; account: AccountView };
 
 interface Session {
   state: SessionState;
@@ -71,10 +68,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const session = useMemo(
-    () => ({ state, signIn, updateAccount, signOut }),
-    [state, signIn, updateAccount, signOut],
-  );
+  const session = useMemo(() => ({ state, signIn, updateAccount, signOut }), [state, signIn, updateAccount, signOut]);
   return <SessionContext value={session}>{children}</SessionContext>;
 }
 

@@ -63,7 +63,9 @@ export function InstancesPage() {
       {creating && <CreateInstanceForm onCancel={closeForm} />}
       <FormAlert failure={failure} />
       {instances === null ? (
-        failure ? null : <LoadingStatus />
+        failure ? null : (
+          <LoadingStatus />
+        )
       ) : instances.length === 0 ? (
         <div className="card empty-state">
           <EmptyIcon />

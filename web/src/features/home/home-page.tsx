@@ -32,9 +32,7 @@ export function HomePage() {
         )}
       </section>
       <section className="features">
-        <h2 className="visually-hidden">
-          {t("home.features.title")}
-        </h2>
+        <h2 className="visually-hidden">{t("home.features.title")}</h2>
         <ul className="feature-list">
           <li>{t("home.features.selfHosted")}</li>
           <li>{t("home.features.api")}</li>

@@ -143,12 +143,7 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
         <div className="api-method-row">
           <div className="field">
             <label htmlFor={methodId}>{t("apiConsole.method")}</label>
-            <select
-              id={methodId}
-              className="input select"
-              value={method.name}
-              onChange={(event) => choose(event.target.value)}
-            >
+            <select id={methodId} className="input select" value={method.name} onChange={(event) => choose(event.target.value)}>
               {GROUPS.map((group) => (
                 <optgroup key={group} label={t(`apiConsole.groups.${group}`)}>
                   {API_METHODS.filter((candidate) => candidate.group === group).map((candidate) => (
@@ -241,11 +236,7 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
       </form>
       <FormAlert failure={failure} />
       <div role="status" className="status-region api-status">
-        {busy && (
-          <p className="muted">
-            {method.name === LONG_POLL ? t("apiConsole.waitingLongPoll") : t("apiConsole.waiting")}
-          </p>
-        )}
+        {busy && <p className="muted">{method.name === LONG_POLL ? t("apiConsole.waitingLongPoll") : t("apiConsole.waiting")}</p>}
         {answer && (
           <dl className="api-answer-status">
             <dt>{t("apiConsole.status")}</dt>

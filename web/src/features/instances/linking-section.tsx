@@ -42,7 +42,9 @@ export function LinkingSection({ idInstance, onLinked }: { idInstance: number; o
           <p className="muted">{t("instance.linking.qrIntro")}</p>
           <FormAlert failure={failure} />
           {qr === null ? (
-            failure ? null : <LoadingStatus />
+            failure ? null : (
+              <LoadingStatus />
+            )
           ) : qr.type === "qrCode" ? (
             <figure className="qr">
               <img src={`data:image/png;base64,${qr.message}`} alt={t("instance.linking.qrAlt")} width="240" height="240" />

@@ -81,18 +81,15 @@ export function PhonePanel({ number, focusSerial, onClose }: PhonePanelProps) {
         <h2 id={headingId} ref={headingRef} tabIndex={-1}>
           <Trans i18nKey="sandbox.phone.title" values={{ number }} components={{ number: <bdi dir="ltr" /> }} />
         </h2>
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          aria-describedby={headingId}
-          onClick={onClose}
-        >
+        <button type="button" className="button button-secondary button-small" aria-describedby={headingId} onClick={onClose}>
           {t("sandbox.phone.close")}
         </button>
       </div>
       <FormAlert failure={failure} />
       {phone === null ? (
-        failure ? null : <LoadingStatus />
+        failure ? null : (
+          <LoadingStatus />
+        )
       ) : (
         <>
           <div className="phone-section">
