@@ -14,13 +14,13 @@
  *   BENCH_PROFILE=/tmp/prof tsx bench/api-throughput.ts   CPU profiles of the servers
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Fastify from "fastify";
+import { startBenchApp, type Credentials } from "./fixtures/bench-app.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -30,11 +30,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const INSTANCE_COUNT = Number(process.env.BENCH_INSTANCES ?? 40_000);
 const BUDGET_STATE_RATIO = 0.5;
 const BUDGET_SEND_PER_SECOND = 2_000;
-
-interface Credentials {
-  idInstance: number;
-  apiTokenInstance: string;
-}
 
 type ChildMessage = { kind: "ready"; port: number; instances?: Credentials[] } | { kind: "counted"; messages: number };
 
@@ -53,57 +48,7 @@ async function serveBare(): Promise<void> {
 
 /** The real app on SQLite in a file, with INSTANCE_COUNT instances of one account. */
 async function serveApp(dataDir: string): Promise<void> {
-  const { loadConfig } = await import("../server/config.js");
-  const { createDb, migrateToLatest } = await import("../server/db/create-db.js");
-  const { buildApp } = await import("../server/app.js");
-  const { SecretBox, loadOrCreateSecretKey } = await import("../server/security/secret-box.js");
-  const { newInstanceRow } = await import("../server/modules/instances/instances.service.js");
-
-  const publicUrl = "http://127.0.0.1";
-  const config = loadConfig({ NODE_ENV: "production", PUBLIC_URL: publicUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn" });
-  const db = createDb(config.database);
-  await migrateToLatest(db);
-  const app = await buildApp({ config, db, webDir: "/nonexistent" });
-  await app.ready();
-
-  // One account through the console, as a person registers.
-  const password = "violet-lantern-82-orbit";
-  const registered = await app.inject({
-    method: "POST",
-    url: "/api/console/registration",
-    headers: { origin: publicUrl, "content-type": "application/json" },
-    payload: { email: "bench@example.com", password, passwordRepeat: password, country: "DE", agreementAccepted: true, language: "en" },
-  });
-  if (registered.statusCode !== 201) throw new Error(`registration failed: ${registered.statusCode} ${registered.body}`);
-  const user = await db.selectFrom("user").select("id").where("email", "=", "bench@example.com").executeTakeFirstOrThrow();
-
-  // Instances exactly as InstancesService.create makes them (newInstanceRow), in bulk: one by one would take minutes.
-  const box = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile));
-  const now = Date.now();
-  const ids = new Set<number>();
-  while (ids.size < INSTANCE_COUNT) ids.add(randomInt(1_100_000_000, 10_000_000_000));
-  const instances: Credentials[] = [...ids].map((idInstance) => ({ idInstance, apiTokenInstance: randomBytes(25).toString("hex") }));
-  await db.transaction().execute(async (trx) => {
-    for (let start = 0; start < instances.length; start += 500) {
-      await trx
-        .insertInto("instance")
-        .values(
-          instances
-            .slice(start, start + 500)
-            .map(({ idInstance, apiTokenInstance }) =>
-              newInstanceRow({ idInstance, userId: user.id, name: `bench ${idInstance}`, token: apiTokenInstance, secretBox: box, now }),
-            ),
-        )
-        .execute();
-    }
-  });
-
-  // The same check the API makes: every bulk-made instance authenticates like a created one.
-  const probe = instances[0]!;
-  const state = await app.inject({ method: "GET", url: `/waInstance${probe.idInstance}/getStateInstance/${probe.apiTokenInstance}` });
-  if (state.statusCode !== 200 || state.json<{ stateInstance: string }>().stateInstance !== "notAuthorized") {
-    throw new Error(`a bulk-made instance does not answer getStateInstance: ${state.statusCode} ${state.body}`);
-  }
+  const { app, db, instances } = await startBenchApp({ dataDir, instanceCount: INSTANCE_COUNT });
 
   await app.listen({ port: 0, host: "127.0.0.1" });
   // A clean exit, so that a CPU profile (BENCH_PROFILE) gets written.

@@ -282,7 +282,7 @@ describe("the Account tab: sessions, data export and account deletion", () => {
 
     // The instance went with the account: its token stops working at once.
     const api = await env.context.request.get(`/waInstance${idInstance}/getStateInstance/${apiTokenInstance}`);
-    expect(api.status()).not.toBe(200);
+    expect(api.status()).toBe(403);
 
     await env.page.goto("/console/account");
     await env.page.waitForURL((url) => url.pathname === "/login");

@@ -8,7 +8,7 @@ import { AccountsRepository } from "./modules/accounts/accounts.repository.js";
 import { SessionsRepository } from "./modules/accounts/sessions.repository.js";
 import { SessionsService } from "./modules/accounts/sessions.service.js";
 import { AuditRepository } from "./modules/audit/audit.repository.js";
-import { InstancesRepository } from "./modules/instances/instances.repository.js";
+import { InstancesRepository } from "./modules/messaging/instances.repository.js";
 
 const USAGE = `Usage: npm run admin -- <command>
 

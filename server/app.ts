@@ -8,9 +8,11 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Kysely } from "kysely";
 import { fastifyTrustProxy, type Config } from "./config.js";
 import type { Clock } from "./clock.js";
+import { pendingMigrations } from "./db/create-db.js";
 import type { Database } from "./db/schema.js";
 import { AppError } from "./errors.js";
 import { MailQueue } from "./mail/mail-queue.js";
+import { JobRunner } from "./jobs/job-runner.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
 import { AccountsRepository } from "./modules/accounts/accounts.repository.js";
 import { accountsRoutes } from "./modules/accounts/accounts.routes.js";
@@ -24,18 +26,16 @@ import { registerErrorHandler } from "./plugins/errors.js";
 import { registerJsonBody } from "./plugins/json-body.js";
 import { USER_AGREEMENT_STYLES, USER_AGREEMENT_TEMPLATE } from "./content/user-agreement.js";
 import { webDistDir } from "./paths.js";
-import { InstancesRepository } from "./modules/instances/instances.repository.js";
 import { InstancesService } from "./modules/instances/instances.service.js";
 import { instancesRoutes } from "./modules/instances/instances.routes.js";
-import { JournalRepository } from "./modules/green-api/journal.repository.js";
-import { NotificationQueue } from "./modules/green-api/notifications.js";
-import { InstanceEvents } from "./modules/green-api/instance-events.js";
-import { MessageWriter } from "./modules/green-api/message-writer.js";
-import { SendQueue, SEND_QUEUE_TTL_MS } from "./modules/green-api/send-queue.js";
+import { createMessagingCore } from "./modules/messaging/messaging.module.js";
+import type { MessagingService } from "./modules/messaging/messaging.service.js";
 import { greenApiRoutes } from "./modules/green-api/green-api.routes.js";
-import { SandboxRepository } from "./messenger/sandbox/sandbox.repository.js";
-import { SandboxNetwork } from "./messenger/sandbox/sandbox-network.js";
-import { sandboxRoutes } from "./messenger/sandbox/sandbox.routes.js";
+import type { ConnectorEvents } from "./connectors/connector.js";
+import { ConnectorRegistry } from "./connectors/connector-registry.js";
+import { SandboxRepository } from "./connectors/sandbox/sandbox.repository.js";
+import { SandboxNetwork } from "./connectors/sandbox/sandbox-network.js";
+import { sandboxRoutes } from "./connectors/sandbox/sandbox.routes.js";
 import { SecretBox, loadOrCreateSecretKey } from "./security/secret-box.js";
 import { systemClock } from "./clock.js";
 import { loggerOptions } from "./logging.js";
@@ -52,12 +52,14 @@ export interface AppDependencies {
 
 declare module "fastify" {
   interface FastifyInstance {
+    /** Durable background jobs: mail, housekeeping. */
+    jobs: JobRunner;
     mailQueue: MailQueue;
-    /** Exposed for tests, which drive time by hand. */
-    sendQueue: SendQueue;
-    instanceEvents: InstanceEvents;
-    messageWriter: MessageWriter;
-    /** Drops what has outlived its retention; runs every 10 minutes. */
+    /** The messaging core; exposed for tests, which drive its loops and time by hand. */
+    messaging: MessagingService;
+    /** Where connectors report; exposed for tests that play a network's part. */
+    connectorEvents: ConnectorEvents;
+    /** Drops what has outlived its retention; a job every 10 minutes, and tests call it to run it now. */
     housekeeping: () => Promise<void>;
   }
 }
@@ -81,7 +83,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerJsonBody(app);
 
   const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, from: config.mailFrom }, app.log);
-  const mailQueue = new MailQueue(db, clock, app.log);
+  const jobs = new JobRunner({ db, clock, log: app.log });
+  app.decorate("jobs", jobs);
+  const mailQueue = new MailQueue(jobs);
   app.decorate("mailQueue", mailQueue);
   const rateLimits = new RateLimitRepository(db);
   const sessionsRepository = new SessionsRepository(db);
@@ -99,18 +103,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     publicUrl: config.publicUrl,
   });
 
-  const instanceRows = new InstancesRepository(db);
-  const journal = new JournalRepository(db);
-  const notifications = new NotificationQueue(db, clock);
-  const events = new InstanceEvents({ instances: instanceRows, journal, notifications, clock });
-  const sandbox = new SandboxRepository(db);
-  const network = new SandboxNetwork({ sandbox, instances: instanceRows, journal, events, clock, publicUrl: config.publicUrl });
-  events.attach(network);
-  const instances = new InstancesService({
-    instances: instanceRows,
-    events,
-    connector: network,
+  const connectors = new ConnectorRegistry();
+  const core = createMessagingCore({
+    db,
+    clock,
+    log: app.log,
+    connectors,
     secretBox: new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile)),
+    audit,
+    nodeId: config.nodeId,
+  });
+  const messaging = core.service;
+  const sandbox = new SandboxRepository(db);
+  const network = new SandboxNetwork({ sandbox, host: messaging, events: core.events, clock, publicUrl: config.publicUrl });
+  connectors.register(network);
+  const instances = new InstancesService({
+    messaging,
     audit,
     clock,
     publicUrl: config.publicUrl,
@@ -118,15 +126,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   accounts.registerDataOwner(instances);
   accounts.registerDataOwner(network);
-  const writer = new MessageWriter(journal);
-  const sendQueue = new SendQueue({ journal, instances: instanceRows, events, connector: network, clock, log: app.log });
-  app.decorate("sendQueue", sendQueue);
-  app.decorate("instanceEvents", events);
-  app.decorate("messageWriter", writer);
+  app.decorate("messaging", messaging);
+  app.decorate("connectorEvents", core.events);
 
   await app.register(greenApiRoutes, {
-    services: { instances, instanceRows, events, journal, notifications, writer, connector: network, clock },
+    services: { messaging, clock },
     hasRateLimits: config.hasApiRateLimits,
+    redisUrl: config.redisUrl,
   });
 
   // The console and its pages: cookies, security headers (CSP…), the single-page app. The
@@ -182,7 +188,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     site.get("/user-agreement.css", async (_request, reply) =>
       reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(USER_AGREEMENT_STYLES),
     );
+    // For load balancers: /healthz says the process is up; /readyz that it can serve (database
+    // reachable, schema up to date, leases renewing), answering 503 with the reasons otherwise.
     site.get("/healthz", async () => ({ ok: true }));
+    site.get("/readyz", async (_request, reply) => {
+      const problems: string[] = [];
+      try {
+        const pending = await pendingMigrations(db);
+        if (pending.length > 0) problems.push(`migrations not applied: ${pending.join(", ")}`);
+      } catch {
+        problems.push("database unreachable");
+      }
+      const node = messaging.node;
+      if (!node.isRenewingLeases) problems.push("instance leases are not being renewed");
+      return reply
+        .status(problems.length === 0 ? 200 : 503)
+        .header("cache-control", "no-store")
+        .send({ ready: problems.length === 0, node: node.id, heldInstances: node.heldInstances, problems });
+    });
 
     const webDir = deps.webDir ?? webDistDir;
     const hasWeb = fs.existsSync(path.join(webDir, "index.html"));
@@ -206,43 +229,36 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await audit.deleteOlderThan(now - config.auditRetentionMs);
     await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
     await rateLimits.deleteOlderThan(now - DAY_MS);
-    // Queued messages and notifications are kept 24 hours, as GREEN-API keeps them.
-    await journal.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
-    await notifications.deleteOlderThan(now - DAY_MS);
-    await instanceRows.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
-    await sendQueue.recoverInterrupted();
+    await messaging.removeExpired();
   };
   app.decorate("housekeeping", tidy);
-  let housekeeping: NodeJS.Timeout | undefined;
+  jobs.register({ kind: "housekeeping", run: tidy });
+  // One node runs it each period. Under a clock that a test moves by hand, due periods would fire
+  // at random moments of the test, so there the test runs it itself.
+  if (!deps.clock) jobs.schedule("housekeeping", HOUSEKEEPING_MS);
   let settling: NodeJS.Timeout | undefined;
   let recovery: NodeJS.Timeout | undefined;
   app.addHook("onReady", async () => {
-    mailQueue.start();
-    sendQueue.start();
+    jobs.start();
+    await messaging.start();
+    app.log.info({ node: messaging.node }, "messaging started");
     // Sends cut short by a previous crash are settled as soon as their minute has passed.
     recovery = setTimeout(
-      () => void sendQueue.recoverInterrupted().catch((error: unknown) => app.log.error({ err: error }, "send recovery failed")),
+      () => void messaging.recoverInterruptedSends().catch((error: unknown) => app.log.error({ err: error }, "send recovery failed")),
       61_000,
     );
     recovery.unref();
     settling = setInterval(
-      () => events.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")),
+      () => messaging.settle().catch((error: unknown) => app.log.error({ err: error }, "state settling failed")),
       SETTLE_MS,
     );
     settling.unref();
-    housekeeping = setInterval(
-      () => tidy().catch((error: unknown) => app.log.error({ err: error }, "housekeeping failed")),
-      HOUSEKEEPING_MS,
-    );
-    housekeeping.unref();
   });
   app.addHook("onClose", async () => {
-    clearInterval(housekeeping);
     clearInterval(settling);
     clearTimeout(recovery);
-    await sendQueue.stop();
-    await writer.drain();
-    await mailQueue.stop();
+    await messaging.stop();
+    await jobs.stop();
     await mailer.close();
   });
   return app;

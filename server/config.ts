@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -96,8 +98,19 @@ const environmentSchema = z
     SANDBOX: booleanText.default(true),
     MAX_INSTANCES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(100),
     MAX_SANDBOX_PHONES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    /** This process's name among the nodes that share a PostgreSQL database (logs, leases). */
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, "must be 1 to 100 letters, digits, dots, dashes, underscores or colons")
+      .optional(),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
     API_RATE_LIMITS: booleanText.default(true),
+    REDIS_URL: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || (URL.canParse(value) && /^rediss?:\/\/[^/]/.test(value)), {
+        message: "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379",
+      }),
   })
   .transform((env, ctx) => {
     const publicUrlText = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -144,12 +157,15 @@ const environmentSchema = z
       secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, "hex") : undefined,
       secretKeyFile: path.join(dataDir, "secret.key"),
       isSandboxEnabled: env.SANDBOX,
+      nodeId: env.NODE_ID ?? `${os.hostname().slice(0, 60)}-${process.pid}-${randomBytes(3).toString("hex")}`,
       maxInstancesPerAccount: env.MAX_INSTANCES_PER_ACCOUNT,
       maxSandboxPhonesPerAccount: env.MAX_SANDBOX_PHONES_PER_ACCOUNT,
       /** Audit events older than this are removed by housekeeping. */
       auditRetentionMs: env.AUDIT_RETENTION_DAYS * 24 * 60 * 60_000,
       /** GREEN-API's per-instance, per-method limits (requests a second). */
       hasApiRateLimits: env.API_RATE_LIMITS,
+      /** Shares those limits between nodes; without it each process counts alone. */
+      redisUrl: env.REDIS_URL,
     };
   });
 

@@ -12,7 +12,8 @@ export const instanceSummarySchema = z.object({
 export type InstanceSummary = z.infer<typeof instanceSummarySchema>;
 
 export const instanceDetailsSchema = instanceSummarySchema.extend({
-  typeInstance: z.literal("whatsapp"),
+  /** GREEN-API's typeInstance, from the instance's connector. */
+  typeInstance: z.string(),
   apiUrl: z.string(),
   mediaUrl: z.string(),
   /** The linked phone's chat id, such as 79001234567@c.us, or "" when not linked. */

@@ -8,12 +8,18 @@ import type { Database } from "./schema.js";
 import * as accounts from "./migrations/2026-11-27-0001-accounts.js";
 import * as instances from "./migrations/2026-11-27-0002-instances.js";
 import * as accountLifecycle from "./migrations/2026-11-29-0003-account-lifecycle.js";
+import * as jobs from "./migrations/2026-11-29-0004-jobs.js";
+import * as messagingCore from "./migrations/2026-11-29-0005-messaging-core.js";
+import * as instanceLeases from "./migrations/2026-11-29-0006-instance-leases.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
   "2026-11-27-0001-accounts": accounts,
   "2026-11-27-0002-instances": instances,
   "2026-11-29-0003-account-lifecycle": accountLifecycle,
+  "2026-11-29-0004-jobs": jobs,
+  "2026-11-29-0005-messaging-core": messagingCore,
+  "2026-11-29-0006-instance-leases": instanceLeases,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };
@@ -57,6 +63,13 @@ export function sqliteHandleOf(db: Kysely<Database>): SQLite.Database | undefine
   return sqliteHandles.get(db);
 }
 
+const postgresPools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/** The pg pool under a PostgreSQL Kysely, for a connection that LISTENs; undefined on SQLite. */
+export function postgresPoolOf(db: Kysely<Database>): pg.Pool | undefined {
+  return postgresPools.get(db);
+}
+
 export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysely<Database> {
   if (config.dialect === "sqlite") {
     if (config.file !== ":memory:") fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -86,24 +99,36 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
           : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  postgresPools.set(db, pool);
+  return db;
 }
 
-/** Brings the schema up to date; throws when a migration fails. */
-export async function migrateToLatest(db: Kysely<Database>, options: DbOptions = {}): Promise<void> {
+async function migratorFor(db: Kysely<Database>, options: DbOptions = {}): Promise<Migrator> {
   // On PostgreSQL the schema is named explicitly: otherwise Kysely looks for its bookkeeping
   // tables across every schema, and another schema's (a second Switchboard) would fool it.
   const schema = sqliteHandleOf(db)
     ? undefined
     : (options.searchPath ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema);
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider: staticProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
+}
+
+/** Brings the schema up to date; throws when a migration fails. */
+export async function migrateToLatest(db: Kysely<Database>, options: DbOptions = {}): Promise<void> {
+  const migrator = await migratorFor(db, options);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {
     throw new Error(`Migration ${failed?.migrationName ?? ""} failed`, { cause: error });
   }
+}
+
+/** The migrations this code knows that the database has not run (another node may be newer or older). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrations = await (await migratorFor(db)).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }

@@ -33,6 +33,7 @@ export interface SessionTable {
 export interface TemporaryPasswordTable {
   id: string;
   user_id: string;
+  /** "sha256:" and the hex digest; rows stored before that hold an argon2id hash. */
   password_hash: string;
   created_at: number;
   expires_at: number;
@@ -57,19 +58,35 @@ export interface AuditEventTable {
   subject: string | null;
 }
 
-/** Mails waiting to be sent; payloads never hold a secret (it is made when the mail is sent). */
-export interface MailJobTable {
+/** pending: waiting for run_at; running: leased to a runner; dead: given up, kept until requeued or deleted. */
+export type JobState = "pending" | "running" | "dead";
+
+/** Background jobs of every kind (server/jobs); a finished job is deleted. */
+export interface JobTable {
+  /** Sortable: a serial queue runs its jobs in this order. */
   id: string;
   kind: string;
+  /** Jobs with one key run one at a time, oldest first; null runs in parallel. */
+  queue_key: string | null;
+  /** JSON; never a secret (a mail's temporary password is made when it is sent). */
   payload: string;
-  created_at: number;
+  state: JobState;
+  /** Failed attempts so far: 0 while the first attempt is due. */
   attempts: number;
-  next_attempt_at: number;
+  /** Dead after this many failed attempts, or after give_up_at; null: no such limit. */
+  max_attempts: number | null;
+  give_up_at: number | null;
+  /** The next attempt, not before. */
+  run_at: number;
+  /** The runner holding a running job, until lease_until; after that another runner may take it. */
+  lease_owner: string | null;
   lease_until: number | null;
   last_error: string | null;
-  /** Whose mail it is, when known, so that deleting the account drops it. */
+  /** Whose job it is, when known, so that deleting the account drops it. */
   user_id: string | null;
   email: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface InstanceTable {
@@ -85,11 +102,8 @@ export interface InstanceTable {
   /** JSON of WritableSettings. */
   settings: string;
   last_receipt_id: number;
-  link_code: string | null;
-  link_code_expires_at: number | null;
-  pairing_code: string | null;
-  pairing_phone: string | null;
-  pairing_code_expires_at: number | null;
+  /** The connector it talks through (sandbox…). */
+  connector: string;
   /** While "starting": when the instance returns to its settled state. */
   state_settles_at: number | null;
   /** The send queue's spacing: the earliest time of the next send. */
@@ -159,17 +173,37 @@ export interface SandboxMessageTable {
   created_at: number;
 }
 
+/** A sandbox instance's QR link code and pairing code, while one is shown. */
+export interface SandboxLinkCodeTable {
+  id_instance: number;
+  link_code: string | null;
+  link_code_expires_at: number | null;
+  pairing_code: string | null;
+  pairing_phone: string | null;
+  pairing_code_expires_at: number | null;
+}
+
+/** The node that holds an instance's live connection and send loop, and the fencing epoch. */
+export interface InstanceLeaseTable {
+  id_instance: number;
+  owner_node: string;
+  epoch: number;
+  expires_at: number;
+}
+
 export interface Database {
   user: UserTable;
   session: SessionTable;
   temporary_password: TemporaryPasswordTable;
   rate_limit: RateLimitTable;
   audit_event: AuditEventTable;
-  mail_job: MailJobTable;
+  job: JobTable;
   instance: InstanceTable;
   instance_state_event: InstanceStateEventTable;
   message: MessageTable;
   notification: NotificationTable;
   sandbox_phone: SandboxPhoneTable;
   sandbox_message: SandboxMessageTable;
+  sandbox_link_code: SandboxLinkCodeTable;
+  instance_lease: InstanceLeaseTable;
 }

@@ -81,7 +81,7 @@ describe("mail delivery", () => {
     const response = await createClient(down).post("/api/console/password-reset", { email });
     expect(response.statusCode).toBe(202);
     await down.mailQueue.whenIdle();
-    const pending = await database.db.selectFrom("mail_job").selectAll().execute();
+    const pending = await database.db.selectFrom("job").selectAll().where("kind", "like", "mail.%").execute();
     expect(pending).toHaveLength(1);
     expect(pending[0]!.attempts).toBe(1);
     // The job holds the address, never a temporary password.
@@ -98,10 +98,32 @@ describe("mail delivery", () => {
       const login = await createClient(restarted).post("/api/console/login", { email, password: temporary });
       expect(login.statusCode).toBe(200);
       await restarted.mailQueue.whenIdle();
-      expect(await database.db.selectFrom("mail_job").selectAll().execute()).toHaveLength(0);
+      expect(await database.db.selectFrom("job").selectAll().where("kind", "like", "mail.%").execute()).toHaveLength(0);
     } finally {
       await restarted.close();
       await smtp.stop();
+    }
+  });
+
+  it("gives a mail up after a day of failures: its job is kept as dead, and the log says so without the address", async () => {
+    const clock = new TestClock();
+    const logLines: string[] = [];
+    const app = await startApp({ SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` }, logLines, clock);
+    try {
+      const { email } = await registerPerson(app);
+      await createClient(app).post("/api/console/password-reset", { email });
+      await app.mailQueue.whenIdle();
+      const mailJob = () => database.db.selectFrom("job").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
+      expect(await mailJob()).toMatchObject({ kind: "mail.temporary_password", state: "pending", attempts: 1 });
+      clock.advance(24 * 60 * 60_000 + 1);
+      await app.mailQueue.whenIdle();
+      expect(await mailJob()).toMatchObject({ state: "dead", attempts: 2 });
+      const givenUp = logLines.filter((line) => line.includes("dead until requeued"));
+      expect(givenUp).toHaveLength(1);
+      expect(givenUp[0]).toContain("mail.temporary_password");
+      expect(givenUp[0]).not.toContain(email);
+    } finally {
+      await app.close();
     }
   });
 });

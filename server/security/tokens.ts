@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 
 export function sha256Hex(value: string): string {
   return createHash("sha256").update(value).digest("hex");
@@ -36,4 +36,27 @@ export function createTemporaryPassword(): string {
     password += TEMPORARY_PASSWORD_ALPHABET[randomInt(TEMPORARY_PASSWORD_ALPHABET.length)];
   }
   return password;
+}
+
+/**
+ * Temporary passwords carry 100 random bits, so SHA-256 keeps them safe at rest; a slow hash
+ * would only let anyone who types a guess make the server work.
+ */
+const TEMPORARY_PASSWORD_HASH_PREFIX = "sha256:";
+
+export function hashTemporaryPassword(password: string): string {
+  return `${TEMPORARY_PASSWORD_HASH_PREFIX}${sha256Hex(password)}`;
+}
+
+/** False for older rows, which hold an argon2id hash instead. */
+export function isSha256TemporaryPasswordHash(storedHash: string): boolean {
+  return storedHash.startsWith(TEMPORARY_PASSWORD_HASH_PREFIX);
+}
+
+/** Compares in constant time; false for a hash of another kind. */
+export function matchesTemporaryPasswordHash(storedHash: string, password: string): boolean {
+  if (!isSha256TemporaryPasswordHash(storedHash)) return false;
+  const expected = Buffer.from(storedHash.slice(TEMPORARY_PASSWORD_HASH_PREFIX.length), "hex");
+  const actual = createHash("sha256").update(password).digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { STARTING_MS } from "../modules/green-api/instance-events.js";
+import { STARTING_MS } from "../modules/messaging/instance-lifecycle.js";
 import type { Client, TestApp } from "./build-test-app.js";
 
 export interface TestInstance {
@@ -45,7 +45,7 @@ export function callApi(
 /** Ends every "starting" phase now, as if its time had passed. */
 export async function settle(harness: TestApp): Promise<void> {
   harness.clock.advance(STARTING_MS);
-  await harness.app.instanceEvents.settle();
+  await harness.app.messaging.settle();
 }
 
 /** Opens a sandbox phone and links the instance to it through the QR link, as the console shows it. */
@@ -60,10 +60,10 @@ export async function linkToPhone(harness: TestApp, client: Client, instance: Te
 
 /** Lets every due send leave the queue, moving time past the queue's spacing. */
 export async function flushSends(harness: TestApp, rounds = 1): Promise<void> {
-  await harness.app.messageWriter.drain();
+  await harness.app.messaging.drainWrites();
   for (let round = 0; round < rounds; round++) {
     harness.clock.advance(500);
-    await harness.app.sendQueue.runOnce();
+    await harness.app.messaging.runSendsOnce();
   }
 }
 

@@ -110,14 +110,14 @@ describe("delete account", () => {
     expect((await client.post(`/api/sandbox/phones/${phone}/link`, { code })).statusCode).toBe(200);
     expect((await callApi(harness.app, instance, "GET", "getStateInstance")).statusCode).toBe(200);
 
-    // A pending mail of the account: the queue is paused so that it stays pending.
-    await harness.app.mailQueue.stop();
+    // A pending mail of the account: the job runner is paused so that it stays pending.
+    await harness.app.jobs.stop();
     await createClient(harness.app).post("/api/console/password-reset", { email });
-    const pendingMail = () => harness.database.db.selectFrom("mail_job").select("id").where("email", "=", email).execute();
+    const pendingMail = () => harness.database.db.selectFrom("job").select("id").where("email", "=", email).execute();
     expect(await pendingMail()).toHaveLength(1);
 
     const response = await client.post("/api/console/account/delete", { currentPassword: password });
-    harness.app.mailQueue.start();
+    harness.app.jobs.start();
     expect(response.statusCode).toBe(204);
     expect(client.cookie).toBeUndefined();
 

@@ -19,21 +19,39 @@ export const ACCOUNT_POLICY = {
   sessionTouchEveryMs: MINUTE,
   temporaryPasswordMs: TEMPORARY_PASSWORD_MINUTES * MINUTE,
 
-  /** Login attempts from one address, whatever the account: past it, 429 (hard). */
+  /**
+   * Login attempts from one address (an IPv6 address's /64), whatever the account: past it,
+   * 429 (hard).
+   */
   loginAttemptsPerIp: { limit: 50, windowMs: 15 * MINUTE },
   /** Failed logins to one account from one address: past it, 429 for that pair only (hard). */
   loginFailuresPerAccountAndIp: { limit: 10, windowMs: 15 * MINUTE },
   /**
    * Failed logins to one account from every address: past it, each login to the account is
-   * slowed (never refused), so that nobody else can lock the owner out.
+   * slowed, so that a guesser pays before the ceiling below refuses.
    */
   loginFailuresPerAccount: { limit: 5, windowMs: 15 * MINUTE },
   loginSlowdownStepMs: 500,
   loginSlowdownMaxMs: 5_000,
+  /**
+   * Password attempts to one account from every address since its last sign-in (NIST
+   * SP 800-63B 5.2.2 caps failed attempts at 100): past it, password logins to the account
+   * answer 429. Counted before the check, so parallel guesses cannot overrun it. A valid
+   * temporary password is still accepted: the owner always gets in through Forgot password.
+   */
+  loginAttemptsPerAccount: { limit: 100, windowMs: HOUR },
   /** Wrong current passwords (password change, account deletion), per account. */
   passwordChecksPerAccount: { limit: 10, windowMs: 15 * MINUTE },
   registrationsPerIp: { limit: 10, windowMs: HOUR },
-  /** Mails with a temporary password; past it requests are dropped silently. */
-  temporaryPasswordMailsPerAccount: { limit: 3, windowMs: HOUR },
+  /**
+   * Mails with a temporary password for one account asked from one address (an IPv6 /64);
+   * past it requests are dropped silently. Per address, so that a stranger's requests do not
+   * use up the owner's.
+   */
+  temporaryPasswordMailsPerAccountAndIp: { limit: 3, windowMs: HOUR },
+  /** Every address together, against mail-bombing; past it requests are dropped silently. */
+  temporaryPasswordMailsPerAccount: { limit: 10, windowMs: HOUR },
+  /** How many unused temporary passwords stay valid: a new mail does not void the owner's. */
+  temporaryPasswordsKept: 3,
   passwordResetRequestsPerIp: { limit: 20, windowMs: HOUR },
 } as const;

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from "kysely";
-import type { Database, UserTable } from "../../db/schema.js";
+import type { Database, TemporaryPasswordTable, UserTable } from "../../db/schema.js";
 
 export type UserRow = Selectable<UserTable>;
+export type TemporaryPasswordRow = Selectable<TemporaryPasswordTable>;
 
 export interface NewUser {
   id: string;
@@ -53,9 +54,13 @@ export class AccountsRepository {
     await this.db.updateTable("user").set({ disabled_at: disabledAt, updated_at: now }).where("id", "=", userId).execute();
   }
 
-  /** Deletes the account; its sessions and temporary passwords go with it (foreign keys cascade). */
-  async deleteUser(userId: string): Promise<void> {
-    await this.db.deleteFrom("user").where("id", "=", userId).execute();
+  /**
+   * Deletes the account; its sessions and temporary passwords go with it (foreign keys
+   * cascade). False when it was already gone, so that a repeated deletion is harmless.
+   */
+  async deleteUser(userId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("user").where("id", "=", userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   /** Every account with its number of sessions and instances, oldest first (the operator's list). */
@@ -85,16 +90,15 @@ export class AccountsRepository {
     await this.db.updateTable("user").set({ language, updated_at: now }).where("id", "=", userId).execute();
   }
 
-  /** Stores a new temporary password and voids every earlier one: only the newest is valid. */
-  async replaceTemporaryPassword(entry: {
-    id: string;
-    userId: string;
-    passwordHash: string;
-    now: number;
-    expiresAt: number;
-  }): Promise<void> {
+  /**
+   * Stores a new temporary password and keeps the newest `keep` unused ones valid: a mail
+   * someone else asked for does not void the one the owner is about to type.
+   */
+  async addTemporaryPassword(
+    entry: { id: string; userId: string; passwordHash: string; now: number; expiresAt: number },
+    keep: number,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("temporary_password").where("user_id", "=", entry.userId).where("used_at", "is", null).execute();
       await trx
         .insertInto("temporary_password")
         .values({
@@ -106,10 +110,26 @@ export class AccountsRepository {
           used_at: null,
         })
         .execute();
+      const unused = await trx
+        .selectFrom("temporary_password")
+        .select("id")
+        .where("user_id", "=", entry.userId)
+        .where("used_at", "is", null)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
+      const voided = unused.slice(keep).map((row) => row.id);
+      if (voided.length > 0) await trx.deleteFrom("temporary_password").where("id", "in", voided).execute();
     });
   }
 
-  findUsableTemporaryPassword(userId: string, now: number) {
+  /** A temporary password whose mail could not be sent: nobody has seen it. */
+  async deleteTemporaryPassword(id: string): Promise<void> {
+    await this.db.deleteFrom("temporary_password").where("id", "=", id).where("used_at", "is", null).execute();
+  }
+
+  /** The valid temporary passwords, newest first, at most `limit`. */
+  findUsableTemporaryPasswords(userId: string, now: number, limit: number) {
     return this.db
       .selectFrom("temporary_password")
       .selectAll()
@@ -117,7 +137,9 @@ export class AccountsRepository {
       .where("used_at", "is", null)
       .where("expires_at", ">", now)
       .orderBy("created_at", "desc")
-      .executeTakeFirst();
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
   }
 
   findTemporaryPassword(id: string) {
@@ -125,8 +147,8 @@ export class AccountsRepository {
   }
 
   /**
-   * Marks the temporary password used and retires the old password, in one
-   * transaction. Returns false when a concurrent login used it first.
+   * Marks the temporary password used, voids the account's other unused ones and retires
+   * the old password, in one transaction. Returns false when a concurrent login used it first.
    */
   async consumeTemporaryPassword(id: string, userId: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -137,6 +159,7 @@ export class AccountsRepository {
         .where("used_at", "is", null)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
+      await trx.deleteFrom("temporary_password").where("user_id", "=", userId).where("used_at", "is", null).execute();
       await trx.updateTable("user").set({ password_hash: null, updated_at: now }).where("id", "=", userId).execute();
       return true;
     });

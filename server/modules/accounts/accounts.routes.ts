@@ -77,7 +77,8 @@ export async function accountsRoutes(parent: FastifyInstance, options: { account
     sessions: await accounts.listSessions(sessionOf(request)),
   }));
 
-  app.delete("/account/sessions/:id", { schema: { params: z.object({ id: z.string().min(1).max(64) }) } }, async (request, reply) => {
+  // Session ids are UUIDs: anything else is refused before it reaches the database.
+  app.delete("/account/sessions/:id", { schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     await accounts.endSession(sessionOf(request), request.params.id, requestOrigin(request));
     return reply.status(204).send();
   });

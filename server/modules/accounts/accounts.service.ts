@@ -14,11 +14,20 @@ import type { MailQueue } from "../../mail/mail-queue.js";
 import type { Mailer } from "../../mail/mailer.js";
 import { passwordChangedMail, temporaryPasswordMail } from "../../mail/templates.js";
 import { hashPassword, isCommonPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../security/passwords.js";
-import { createId, createTemporaryPassword, TEMPORARY_PASSWORD_LENGTH } from "../../security/tokens.js";
+import {
+  createId,
+  createSortableId,
+  createTemporaryPassword,
+  hashTemporaryPassword,
+  isSha256TemporaryPasswordHash,
+  matchesTemporaryPasswordHash,
+  TEMPORARY_PASSWORD_LENGTH,
+} from "../../security/tokens.js";
 import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
+import { addressKey, bucketName } from "../rate-limit/buckets.js";
 import type { RateLimitRepository, WindowCount } from "../rate-limit/rate-limit.repository.js";
 import { ACCOUNT_POLICY } from "./accounts.policy.js";
-import { EmailTakenError, type AccountsRepository, type UserRow } from "./accounts.repository.js";
+import { EmailTakenError, type AccountsRepository, type TemporaryPasswordRow, type UserRow } from "./accounts.repository.js";
 import type { IssuedSession, SessionsService } from "./sessions.service.js";
 import type { SessionRow } from "./sessions.repository.js";
 
@@ -65,6 +74,30 @@ function canonicalTemporaryPassword(typed: string): string {
 }
 
 const TEMPORARY_PASSWORD_SHAPE = new RegExp(`^[0-9A-HJKMNP-TV-Z]{${TEMPORARY_PASSWORD_LENGTH}}$`);
+
+/** Compared when there is no temporary password, so that the work is the same either way. */
+const DUMMY_TEMPORARY_PASSWORD_HASH = hashTemporaryPassword("no temporary password");
+
+/**
+ * The one of the stored temporary passwords that the typed one matches. Each is compared
+ * (SHA-256, constant time), none skipped. Rows stored before SHA-256 hold an argon2id hash:
+ * they are checked only when `argon2Allowed`, and only until they expire.
+ */
+async function matchingTemporaryPassword(
+  stored: TemporaryPasswordRow[],
+  canonical: string,
+  argon2Allowed: boolean,
+): Promise<TemporaryPasswordRow | undefined> {
+  let match: TemporaryPasswordRow | undefined;
+  if (stored.length === 0) matchesTemporaryPasswordHash(DUMMY_TEMPORARY_PASSWORD_HASH, canonical);
+  for (const row of stored) {
+    const matches = isSha256TemporaryPasswordHash(row.password_hash)
+      ? matchesTemporaryPasswordHash(row.password_hash, canonical)
+      : argon2Allowed && (await verifyPassword(row.password_hash, canonical));
+    if (matches) match ??= row;
+  }
+  return match;
+}
 
 export class AccountsService {
   private readonly dataOwners: AccountDataOwner[] = [];
@@ -128,7 +161,7 @@ export class AccountsService {
   }
 
   async register(input: Registration, origin: RequestOrigin): Promise<SignedIn> {
-    await this.spend(`register:ip:${origin.ip}`, ACCOUNT_POLICY.registrationsPerIp);
+    await this.spend(bucketName("register:ip", addressKey(origin.ip)), ACCOUNT_POLICY.registrationsPerIp);
     this.checkNewPassword("password", input.password, input.email);
     if (await this.deps.accounts.findUserByEmail(input.email)) throw fieldError("email", "email_taken");
 
@@ -154,47 +187,56 @@ export class AccountsService {
 
   /**
    * Throttling (ADR 0008): the address is limited hard, and a refusal there charges nothing
-   * else; the (account, address) pair is limited hard; the account as a whole is only slowed,
-   * so that no stranger can lock its owner out. A valid temporary password is never refused.
+   * else; the (account, address) pair is limited hard; the account is slowed after a few
+   * failures and refused past a ceiling. A valid temporary password is never refused.
    */
   async login(input: Login, origin: RequestOrigin): Promise<SignedIn> {
-    const ipBucket = `login:ip:${origin.ip}`;
-    const pairBucket = `login:pair:${input.email}:${origin.ip}`;
-    const accountBucket = `login:account:${input.email}`;
+    const address = addressKey(origin.ip);
+    const ipBucket = bucketName("login:ip", address);
+    const pairBucket = bucketName("login:pair", input.email, address);
+    const ceilingBucket = bucketName("login:account-ceiling", input.email);
+    const accountBucket = bucketName("login:account", input.email);
+    const buckets = { ipBucket, pairBucket, ceilingBucket, accountBucket };
 
-    // Counted before the check, so that concurrent guesses cannot overrun the limits.
-    const ipCount = await this.hit(ipBucket, ACCOUNT_POLICY.loginAttemptsPerIp);
-    if (ipCount.hits > ACCOUNT_POLICY.loginAttemptsPerIp.limit) {
-      return this.loginWhileThrottled(input, origin, ipCount, ACCOUNT_POLICY.loginAttemptsPerIp);
-    }
-    const pairCount = await this.hit(pairBucket, ACCOUNT_POLICY.loginFailuresPerAccountAndIp);
-    if (pairCount.hits > ACCOUNT_POLICY.loginFailuresPerAccountAndIp.limit) {
-      return this.loginWhileThrottled(input, origin, pairCount, ACCOUNT_POLICY.loginFailuresPerAccountAndIp);
+    // Counted before the check, so that concurrent guesses cannot overrun the limits; a
+    // refusal charges nothing further down.
+    const hardLimits: Array<[string, Rule]> = [
+      [ipBucket, ACCOUNT_POLICY.loginAttemptsPerIp],
+      [pairBucket, ACCOUNT_POLICY.loginFailuresPerAccountAndIp],
+      [ceilingBucket, ACCOUNT_POLICY.loginAttemptsPerAccount],
+    ];
+    for (const [bucket, rule] of hardLimits) {
+      const count = await this.hit(bucket, rule);
+      if (count.hits > rule.limit) return this.loginWhileThrottled(input, origin, count, rule, buckets);
     }
     await this.slowDownIfUnderAttack(accountBucket);
 
     const user = await this.deps.accounts.findUserByEmail(input.email);
-    const temporary = user ? await this.deps.accounts.findUsableTemporaryPassword(user.id, this.deps.clock.now()) : undefined;
-    // Always two argon2 checks, whatever exists, so timing tells nothing about the account.
-    const [passwordMatches, temporaryMatches] = await Promise.all([
+    const temporaries = user ? await this.findUsableTemporaryPasswords(user.id) : [];
+    // One argon2 check (real or dummy) and one comparison per temporary password, whatever
+    // exists, so that timing tells nothing about the account.
+    const [passwordMatches, temporary] = await Promise.all([
       user?.password_hash ? verifyPassword(user.password_hash, input.password) : verifyAgainstDummy(input.password),
-      temporary ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(input.password)) : verifyAgainstDummy(input.password),
+      matchingTemporaryPassword(temporaries, canonicalTemporaryPassword(input.password), true),
     ]);
 
-    const buckets = { ipBucket, pairBucket, accountBucket };
     if (user && passwordMatches) {
       if (user.password_hash && needsRehash(user.password_hash)) {
         await this.deps.accounts.setPasswordHash(user.id, await hashPassword(input.password), this.deps.clock.now());
       }
       return this.completeLogin(user, input, origin, null, buckets);
     }
-    if (user && temporary && temporaryMatches) {
+    if (user && temporary) {
       const signedIn = await this.consumeTemporaryPassword(user, temporary.id, input, origin, buckets);
       if (signedIn) return signedIn;
     }
     await this.deps.rateLimits.hit(accountBucket, ACCOUNT_POLICY.loginFailuresPerAccount.windowMs, this.deps.clock.now());
     await this.audit("login_failed", origin, { id: user?.id ?? null, email: input.email });
     throw new AppError("invalid_credentials");
+  }
+
+  private findUsableTemporaryPasswords(userId: string): Promise<TemporaryPasswordRow[]> {
+    return this.deps.accounts.findUsableTemporaryPasswords(userId, this.deps.clock.now(), ACCOUNT_POLICY.temporaryPasswordsKept);
   }
 
   /** Past the account's soft limit every login to it waits a little longer, up to a cap. */
@@ -206,20 +248,28 @@ export class AccountsService {
   }
 
   /**
-   * A throttled login is refused unless it presents the account's valid temporary password:
-   * that one came from the owner's mailbox, is single-use and short-lived. Anything else gets
-   * 429 at once, without a password hash, so that a throttled attacker costs little.
+   * A throttled login is refused unless it presents one of the account's valid temporary
+   * passwords: those came from the owner's mailbox, are single-use and short-lived. No
+   * argon2 here at all (temporary passwords are compared as SHA-256), so that a throttled
+   * address cannot make the server work.
    */
-  private async loginWhileThrottled(input: Login, origin: RequestOrigin, count: WindowCount, rule: Rule): Promise<SignedIn> {
+  private async loginWhileThrottled(
+    input: Login,
+    origin: RequestOrigin,
+    count: WindowCount,
+    rule: Rule,
+    buckets: LoginBuckets,
+  ): Promise<SignedIn> {
     // Audited once per bucket and window: refused requests cost no row each.
     if (count.hits === rule.limit + 1) await this.audit("login_throttled", origin, { email: input.email });
     const canonical = canonicalTemporaryPassword(input.password);
     if (!TEMPORARY_PASSWORD_SHAPE.test(canonical)) throw tooManyAttempts(count);
     const user = await this.deps.accounts.findUserByEmail(input.email);
-    const temporary = user ? await this.deps.accounts.findUsableTemporaryPassword(user.id, this.deps.clock.now()) : undefined;
-    const matches = temporary ? await verifyPassword(temporary.password_hash, canonical) : await verifyAgainstDummy(canonical);
-    if (user && temporary && matches) {
-      const signedIn = await this.consumeTemporaryPassword(user, temporary.id, input, origin, {});
+    const temporary = await matchingTemporaryPassword(user ? await this.findUsableTemporaryPasswords(user.id) : [], canonical, false);
+    if (user && temporary) {
+      // The owner is in: the account's counters start again; the address's stay.
+      const accountOnly = { accountBucket: buckets.accountBucket, ceilingBucket: buckets.ceilingBucket };
+      const signedIn = await this.consumeTemporaryPassword(user, temporary.id, input, origin, accountOnly);
       if (signedIn) return signedIn;
     }
     throw tooManyAttempts(count);
@@ -252,6 +302,7 @@ export class AccountsService {
     }
     if (buckets.pairBucket) await this.deps.rateLimits.clear(buckets.pairBucket);
     if (buckets.accountBucket) await this.deps.rateLimits.clear(buckets.accountBucket);
+    if (buckets.ceilingBucket) await this.deps.rateLimits.clear(buckets.ceilingBucket);
     if (buckets.ipBucket) await this.deps.rateLimits.giveBack(buckets.ipBucket);
     let language = user.language;
     if (input.language && input.language !== user.language) {
@@ -273,7 +324,8 @@ export class AccountsService {
    * answer whether or not the account exists. The mail job does the rest.
    */
   async requestTemporaryPassword(email: string, origin: RequestOrigin): Promise<void> {
-    if (!(await this.isWithinLimit(`reset:ip:${origin.ip}`, ACCOUNT_POLICY.passwordResetRequestsPerIp))) return;
+    const bucket = bucketName("reset:ip", addressKey(origin.ip));
+    if (!(await this.isWithinLimit(bucket, ACCOUNT_POLICY.passwordResetRequestsPerIp))) return;
     await this.deps.mailQueue.enqueue(MAIL_TEMPORARY_PASSWORD, { email, origin } satisfies TemporaryPasswordJob, { email });
   }
 
@@ -282,22 +334,36 @@ export class AccountsService {
     if (!user || user.disabled_at !== null) return;
     // Only the first attempt counts: a retry after an SMTP failure is the same request.
     if (attempt === 0) {
-      const allowed = await this.isWithinLimit(`reset:account:${user.id}`, ACCOUNT_POLICY.temporaryPasswordMailsPerAccount);
-      if (!allowed) return;
+      // Per requesting address first, so that a stranger's requests use up the stranger's
+      // share; the account-wide cap only bounds mail-bombing.
+      const pair = bucketName("reset:pair", user.id, addressKey(job.origin.ip));
+      if (!(await this.isWithinLimit(pair, ACCOUNT_POLICY.temporaryPasswordMailsPerAccountAndIp))) return;
+      const account = bucketName("reset:account", user.id);
+      if (!(await this.isWithinLimit(account, ACCOUNT_POLICY.temporaryPasswordMailsPerAccount))) return;
       await this.audit("temporary_password_requested", job.origin, user);
     }
     const temporaryPassword = createTemporaryPassword();
     const now = this.deps.clock.now();
-    await this.deps.accounts.replaceTemporaryPassword({
-      id: createId(),
-      userId: user.id,
-      passwordHash: await hashPassword(temporaryPassword),
-      now,
-      expiresAt: now + ACCOUNT_POLICY.temporaryPasswordMs,
-    });
-    await this.deps.mailer.send(
-      temporaryPasswordMail({ to: user.email, language: user.language, temporaryPassword, loginUrl: this.loginUrl }),
+    const id = createSortableId(now);
+    await this.deps.accounts.addTemporaryPassword(
+      {
+        id,
+        userId: user.id,
+        passwordHash: hashTemporaryPassword(temporaryPassword),
+        now,
+        expiresAt: now + ACCOUNT_POLICY.temporaryPasswordMs,
+      },
+      ACCOUNT_POLICY.temporaryPasswordsKept,
     );
+    try {
+      await this.deps.mailer.send(
+        temporaryPasswordMail({ to: user.email, language: user.language, temporaryPassword, loginUrl: this.loginUrl }),
+      );
+    } catch (error) {
+      // Never seen by anyone: it must not take the place of one the owner holds.
+      await this.deps.accounts.deleteTemporaryPassword(id);
+      throw error;
+    }
   }
 
   private async sendPasswordChangedNotice(job: PasswordChangedJob): Promise<void> {
@@ -333,7 +399,7 @@ export class AccountsService {
 
   /** The current password, asked again before a sensitive change: limited, and each failure audited. */
   private async checkCurrentPassword(session: SessionRow, user: UserRow, presented: string, origin: RequestOrigin): Promise<void> {
-    const bucket = `password-check:user:${user.id}`;
+    const bucket = bucketName("password-check:user", user.id);
     await this.spend(bucket, ACCOUNT_POLICY.passwordChecksPerAccount);
     if (!(await this.verifyCurrentPassword(session, user, presented))) {
       await this.audit("current_password_failed", origin, user);
@@ -345,7 +411,7 @@ export class AccountsService {
   private async verifyCurrentPassword(session: SessionRow, user: UserRow, presented: string): Promise<boolean> {
     if (session.temporary_password_id) {
       const temporary = await this.deps.accounts.findTemporaryPassword(session.temporary_password_id);
-      return temporary ? verifyPassword(temporary.password_hash, canonicalTemporaryPassword(presented)) : verifyAgainstDummy(presented);
+      return (await matchingTemporaryPassword(temporary ? [temporary] : [], canonicalTemporaryPassword(presented), true)) !== undefined;
     }
     return user.password_hash ? verifyPassword(user.password_hash, presented) : verifyAgainstDummy(presented);
   }
@@ -371,17 +437,20 @@ export class AccountsService {
   }
 
   /**
-   * Deletes the account after its current password is given again: first every other
-   * module's data (instances, whose tokens stop at once; sandbox phones), then pending
-   * mail, then the account with its sessions. The audit keeps the event, by id and email.
+   * Deletes the account after its current password is given again. The account's row goes
+   * last and every step can run again, so that a failure part way leaves an account that its
+   * owner can still sign in to and delete: the other sessions end (no other device adds data
+   * meanwhile), then every other module's data (instances, whose tokens stop at once; sandbox
+   * phones), pending mail, and the account with its sessions. The audit keeps the event.
    */
   async deleteAccount(session: SessionRow, currentPassword: string, origin: RequestOrigin): Promise<void> {
     const user = await this.getUser(session.user_id);
     await this.checkCurrentPassword(session, user, currentPassword, origin);
+    await this.deps.sessions.endAllOthers(user.id, session.token_hash);
     for (const owner of this.dataOwners) await owner.deleteAccountData(user.id);
     await this.deps.mailQueue.deleteFor(user.id, user.email);
-    await this.deps.accounts.deleteUser(user.id);
-    await this.audit("account_deleted", origin, user);
+    // Two deletions at once: only the one that removed the row records it.
+    if (await this.deps.accounts.deleteUser(user.id)) await this.audit("account_deleted", origin, user);
   }
 
   /** Everything the account holds, as JSON: no password hash, no token. */
@@ -428,6 +497,7 @@ interface LoginBuckets {
   ipBucket?: string;
   pairBucket?: string;
   accountBucket?: string;
+  ceilingBucket?: string;
 }
 
 function tooManyAttempts(count: WindowCount): AppError {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp, createClient, registerPerson, uniqueEmail, type TestApp } from "../../test/build-test-app.js";
+import { buildTestApp, createClient, registerPerson, uniqueEmail, type Client, type TestApp } from "../../test/build-test-app.js";
 import { temporaryPasswordIn } from "../../test/smtp-capture.js";
+import { hashPassword } from "../../security/passwords.js";
+import { createTemporaryPassword } from "../../security/tokens.js";
 
 let harness: TestApp;
 beforeAll(async () => {
@@ -12,8 +14,9 @@ afterAll(async () => {
 
 const NEW_PASSWORD = "amber-quartz-1903-harbor";
 
-async function requestTemporaryPassword(email: string) {
-  const response = await createClient(harness.app).post("/api/console/password-reset", { email });
+/** Asks for a temporary password, from a fresh address unless a client is given. */
+async function requestTemporaryPassword(email: string, from: Client = createClient(harness.app)) {
+  const response = await from.post("/api/console/password-reset", { email });
   await harness.app.mailQueue.whenIdle();
   return response;
 }
@@ -117,14 +120,61 @@ describe("forgot password", () => {
     expect((await login(email, temporary)).response.statusCode).toBe(401);
   });
 
-  it("keeps only the newest temporary password valid", async () => {
+  it("keeps the newest three temporary passwords valid; using one voids the others", async () => {
+    const { email } = await registerPerson(harness.app);
+    const mailed: string[] = [];
+    for (let request = 1; request <= 4; request++) {
+      await requestTemporaryPassword(email);
+      mailed.push(temporaryPasswordIn(await harness.smtp.waitForMail(email, request)));
+    }
+    const [oldest, second, third, newest] = mailed as [string, string, string, string];
+    expect((await login(email, oldest)).response.statusCode).toBe(401);
+    expect((await login(email, third)).response.statusCode).toBe(200);
+    expect((await login(email, newest)).response.statusCode).toBe(401);
+    expect((await login(email, second)).response.statusCode).toBe(401);
+  });
+
+  it("the owner's temporary password still works after a stranger asked for another mail", async () => {
     const { email } = await registerPerson(harness.app);
     await requestTemporaryPassword(email);
-    const first = temporaryPasswordIn(await harness.smtp.waitForMail(email, 1));
+    const owners = temporaryPasswordIn(await harness.smtp.waitForMail(email, 1));
     await requestTemporaryPassword(email);
-    const second = temporaryPasswordIn(await harness.smtp.waitForMail(email, 2));
-    expect((await login(email, first)).response.statusCode).toBe(401);
-    expect((await login(email, second)).response.statusCode).toBe(200);
+    await harness.smtp.waitForMail(email, 2);
+    expect((await login(email, owners)).response.statusCode).toBe(200);
+  });
+
+  it("stores a SHA-256 of the temporary password, and still accepts one stored as argon2id before that until it expires", async () => {
+    const { email } = await registerPerson(harness.app);
+    await requestTemporaryPassword(email);
+    const mailed = temporaryPasswordIn(await harness.smtp.waitForMail(email));
+    const user = await harness.database.db.selectFrom("user").select("id").where("email", "=", email).executeTakeFirstOrThrow();
+    const stored = await harness.database.db
+      .selectFrom("temporary_password")
+      .select("password_hash")
+      .where("user_id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.password_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(stored.password_hash).not.toContain(mailed);
+
+    const legacy = createTemporaryPassword();
+    const legacyRow = async (id: string) =>
+      harness.database.db
+        .insertInto("temporary_password")
+        .values({
+          id,
+          user_id: user.id,
+          password_hash: await hashPassword(legacy),
+          created_at: harness.clock.now(),
+          expires_at: harness.clock.now() + 30 * 60_000,
+          used_at: null,
+        })
+        .execute();
+    await legacyRow("legacy-temporary-password-1");
+    expect((await login(email, legacy)).response.statusCode).toBe(200);
+
+    await legacyRow("legacy-temporary-password-2");
+    harness.clock.advance(30 * 60_000);
+    expect((await login(email, legacy)).response.statusCode).toBe(401);
   });
 
   it("keeps the temporary password of a session that has not set its new password yet, even days later", async () => {
@@ -151,17 +201,35 @@ describe("forgot password", () => {
     expect((await login(email, temporary)).response.statusCode).toBe(401);
   });
 
-  it("sends at most 3 mails an hour per account, silently", async () => {
+  it("sends at most 3 mails an hour per account and asking address, and 10 per account from every address, silently", async () => {
     const { email } = await registerPerson(harness.app);
+    const oneAddress = createClient(harness.app);
     const answers = [];
-    for (let request = 0; request < 5; request++) answers.push((await requestTemporaryPassword(email)).statusCode);
+    for (let request = 0; request < 5; request++) answers.push((await requestTemporaryPassword(email, oneAddress)).statusCode);
     expect(answers).toEqual([202, 202, 202, 202, 202]);
     await harness.smtp.waitForMail(email, 3);
     await harness.app.mailQueue.whenIdle();
     expect(harness.smtp.mailsTo(email)).toHaveLength(3);
+
+    for (let request = 0; request < 10; request++) await requestTemporaryPassword(email);
+    await harness.smtp.waitForMail(email, 10);
+    await harness.app.mailQueue.whenIdle();
+    expect(harness.smtp.mailsTo(email)).toHaveLength(10);
+
     harness.clock.advance(60 * 60_000);
+    await requestTemporaryPassword(email, oneAddress);
+    await harness.smtp.waitForMail(email, 11);
+  });
+
+  it("a stranger's requests do not stop the owner's own request from their address", async () => {
+    const { email } = await registerPerson(harness.app);
+    const stranger = createClient(harness.app);
+    for (let request = 0; request < 4; request++) await requestTemporaryPassword(email, stranger);
+    await harness.smtp.waitForMail(email, 3);
     await requestTemporaryPassword(email);
-    await harness.smtp.waitForMail(email, 4);
+    const owners = temporaryPasswordIn(await harness.smtp.waitForMail(email, 4));
+    expect(harness.smtp.mailsTo(email)).toHaveLength(4);
+    expect((await login(email, owners)).response.statusCode).toBe(200);
   });
 });
 

@@ -1,7 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Argon2 from "@node-rs/argon2";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildTestApp, createClient, registerPerson, uniqueEmail, uniqueIp, type Client, type TestApp } from "../../test/build-test-app.js";
 import { temporaryPasswordIn } from "../../test/smtp-capture.js";
+import { sha256Hex } from "../../security/tokens.js";
 import { ACCOUNT_POLICY } from "./accounts.policy.js";
+
+// Counts argon2 verifications: the seam for what a request makes the server work.
+const argon2 = vi.hoisted(() => ({ verifications: 0 }));
+vi.mock("@node-rs/argon2", async (importOriginal) => {
+  const real = await importOriginal<typeof Argon2>();
+  return {
+    ...real,
+    verify: (...args: Parameters<typeof real.verify>) => {
+      argon2.verifications++;
+      return real.verify(...args);
+    },
+  };
+});
 
 let harness: TestApp;
 beforeAll(async () => {
@@ -62,7 +77,7 @@ describe("a stranger cannot lock an account", () => {
     const accountBuckets = await harness.database.db
       .selectFrom("rate_limit")
       .selectAll()
-      .where("bucket", "like", `login:%${email}%`)
+      .where("bucket", "like", `login:%${sha256Hex(email)}%`)
       .execute();
     expect(accountBuckets).toEqual([]);
 
@@ -119,6 +134,94 @@ describe("a stranger cannot lock an account", () => {
     const delaysBefore = harness.clock.delays.length;
     expect(await loginStatus(clientAt(uniqueIp()), email, password)).toBe(200);
     expect(harness.clock.delays.length).toBe(delaysBefore);
+  });
+});
+
+describe("a throttled guesser costs no password hashing", () => {
+  it("temporary-looking passwords from a throttled address are refused without any argon2 check", async () => {
+    const { email } = await registerPerson(harness.app);
+    await mailedTemporaryPassword(email);
+    const address = uniqueIp();
+    await throttleAddress(address);
+    const before = argon2.verifications;
+    const statuses = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const guess = `${String(attempt).padStart(2, "0")}ABCDEFGHJKMNPQRSTV`;
+      statuses.push(await loginStatus(clientAt(address), attempt % 2 ? email : uniqueEmail(), guess));
+    }
+    expect(statuses.every((status) => status === 429)).toBe(true);
+    expect(argon2.verifications - before).toBe(0);
+  });
+
+  it("a failed login costs one argon2 check, whether the account exists and whether a temporary password is pending", async () => {
+    const { email: plain } = await registerPerson(harness.app);
+    const { email: pending } = await registerPerson(harness.app);
+    await mailedTemporaryPassword(pending);
+    for (const email of [plain, pending, uniqueEmail()]) {
+      const before = argon2.verifications;
+      expect(await loginStatus(clientAt(uniqueIp()), email, "ABCDEFGHJKMNPQRSTVWX")).toBe(401);
+      expect(argon2.verifications - before, email).toBe(1);
+    }
+  });
+});
+
+describe("per-address limits", () => {
+  it("count an IPv6 address's /64 as one address, and an IPv4-mapped address as its IPv4 address", async () => {
+    const limit = ACCOUNT_POLICY.loginAttemptsPerIp.limit;
+    for (let attempt = 0; attempt < limit; attempt++) {
+      expect(await loginStatus(clientAt(`2001:db8:77:1::${(attempt + 1).toString(16)}`), uniqueEmail(), "a-guess-123")).toBe(401);
+    }
+    expect(await loginStatus(clientAt("2001:db8:77:1:ffff:ffff:ffff:ffff"), uniqueEmail(), "a-guess-123")).toBe(429);
+    expect(await loginStatus(clientAt("2001:0db8:0077:0001:0:0:0:abcd"), uniqueEmail(), "a-guess-123")).toBe(429);
+    expect(await loginStatus(clientAt("2001:db8:77:2::1"), uniqueEmail(), "a-guess-123")).toBe(401);
+
+    const ipv4 = uniqueIp();
+    await throttleAddress(ipv4);
+    expect(await loginStatus(clientAt(`::ffff:${ipv4}`), uniqueEmail(), "a-guess-123")).toBe(429);
+  });
+
+  it("fit the table whatever the email and address: a 254-character email from a full IPv6 address is a 401", async () => {
+    const email = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(53)}.example`;
+    expect(email).toHaveLength(254);
+    const address = "2001:0db8:85a3:0000:0000:8a2e:0370:7334";
+    const response = await clientAt(address).post("/api/console/login", { email, password: "a-guess-123" });
+    expect(response.statusCode).toBe(401);
+    const buckets = await harness.database.db.selectFrom("rate_limit").select("bucket").execute();
+    expect(Math.max(...buckets.map((row) => row.bucket.length))).toBeLessThanOrEqual(300);
+    expect(buckets.some((row) => row.bucket.includes(email))).toBe(false);
+  });
+});
+
+describe("the account's ceiling", () => {
+  it("refuses password logins past 100 attempts an hour, however parallel; a fresh temporary password still gets the owner in", async () => {
+    const { email, password } = await registerPerson(harness.app);
+    const limit = ACCOUNT_POLICY.loginAttemptsPerAccount.limit;
+    // From as many addresses, at once: counted before the check, so none slips past.
+    const statuses = await Promise.all(
+      Array.from({ length: limit + 20 }, (_, attempt) => loginStatus(clientAt(uniqueIp()), email, `guess-${attempt}`)),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(limit);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+
+    const owner = clientAt(uniqueIp());
+    const refused = await owner.post("/api/console/login", { email, password });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+
+    const temporary = await mailedTemporaryPassword(email);
+    const signedIn = await owner.post("/api/console/login", { email, password: temporary });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().account.mustChangePassword).toBe(true);
+  });
+
+  it("ends with its hour", async () => {
+    const { email, password } = await registerPerson(harness.app);
+    for (let attempt = 0; attempt <= ACCOUNT_POLICY.loginAttemptsPerAccount.limit; attempt++) {
+      await loginStatus(clientAt(uniqueIp()), email, `guess-${attempt}`);
+    }
+    expect(await loginStatus(clientAt(uniqueIp()), email, password)).toBe(429);
+    harness.clock.advance(60 * 60_000);
+    expect(await loginStatus(clientAt(uniqueIp()), email, password)).toBe(200);
   });
 });
 

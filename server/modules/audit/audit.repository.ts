@@ -63,6 +63,16 @@ export class AuditRepository {
       .execute();
   }
 
+  /** An event about an instance, its idInstance as the subject. */
+  async recordInstanceEvent(
+    event: AuditEvent,
+    instance: { userId: string; idInstance: number },
+    origin: RequestOrigin,
+    occurredAt: number,
+  ): Promise<void> {
+    await this.record({ event, origin, userId: instance.userId, subject: String(instance.idInstance), occurredAt });
+  }
+
   async deleteOlderThan(cutoff: number): Promise<void> {
     await this.db.deleteFrom("audit_event").where("occurred_at", "<", cutoff).execute();
   }

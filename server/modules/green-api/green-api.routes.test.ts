@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, registerPerson, type TestApp } from "../../test/build-test-app.js";
 import { callApi, createInstance, type TestInstance } from "../../test/instances.js";
-import { JournalRepository } from "./journal.repository.js";
 
 let harness: TestApp;
 let instance: TestInstance;
@@ -13,9 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await harness.close();
-});
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe("caching of API answers", () => {
@@ -54,15 +51,22 @@ describe("caching of API answers", () => {
 
 describe("unexpected errors", () => {
   it("answer GREEN-API's 500 text, without internals, and are logged", async () => {
-    vi.spyOn(JournalRepository.prototype, "countQueued").mockRejectedValueOnce(
-      new Error('relation "message" is broken at /srv/internal.ts:12'),
-    );
-    const response = await callApi(harness.app, instance, "GET", "getMessagesCount");
-    expect(response.statusCode).toBe(500);
-    expect(response.headers["content-type"]).toContain("text/plain");
-    expect(response.headers["cache-control"]).toBe("no-store");
-    expect(response.body).toBe("Internal Server Error");
-    const logged = logLines.find((line) => line.includes("API method failed"));
-    expect(logged).toContain("/srv/internal.ts:12");
+    // A real fault, on a server of its own: the table the method reads is gone.
+    const broken: string[] = [];
+    const server = await buildTestApp({}, { logLines: broken });
+    try {
+      const { client } = await registerPerson(server.app);
+      const own = await createInstance(client);
+      await sql`drop table message`.execute(server.database.db);
+      const response = await callApi(server.app, own, "GET", "getMessagesCount");
+      expect(response.statusCode).toBe(500);
+      expect(response.headers["content-type"]).toContain("text/plain");
+      expect(response.headers["cache-control"]).toBe("no-store");
+      expect(response.body).toBe("Internal Server Error");
+      const logged = broken.find((line) => line.includes("API method failed"));
+      expect(logged).toContain("message");
+    } finally {
+      await server.close();
+    }
   });
 });

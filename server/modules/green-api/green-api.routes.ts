@@ -7,7 +7,7 @@ import { queueMethods } from "./methods/queues.js";
 import { journalMethods, receivingMethods } from "./methods/receiving.js";
 import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
-import { PerSecondLimiter } from "./rate-limiter.js";
+import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
 
 const handlers: Record<string, MethodHandler> = {
@@ -46,9 +46,14 @@ function sendError(reply: FastifyReply, error: GreenApiError) {
 }
 
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
-export async function greenApiRoutes(app: FastifyInstance, options: { services: GreenApiServices; hasRateLimits: boolean }): Promise<void> {
-  const { services, hasRateLimits } = options;
-  const limiter = new PerSecondLimiter(() => Date.now());
+export async function greenApiRoutes(
+  app: FastifyInstance,
+  options: { services: GreenApiServices; hasRateLimits: boolean; redisUrl?: string | undefined },
+): Promise<void> {
+  const { services, hasRateLimits, redisUrl } = options;
+  // With REDIS_URL every node counts against one shared limit; without it, or without limits, in this process.
+  const limiter = await createRateLimiter({ redisUrl: hasRateLimits ? redisUrl : undefined, log: app.log });
+  app.addHook("onClose", () => limiter.close());
   // Long polls end when the server closes, rather than holding the shutdown for up to 60 s.
   const polls = new Set<AbortController>();
   let isClosing = false;
@@ -81,10 +86,10 @@ export async function greenApiRoutes(app: FastifyInstance, options: { services: 
       throw notFound();
     }
     if (!/^\d{1,15}$/.test(idInstance)) throw forbidden();
-    const instance = await services.instances.authenticate(Number(idInstance), apiTokenInstance);
+    const instance = await services.messaging.authenticate(Number(idInstance), apiTokenInstance);
     if (instance === "unknown") throw forbidden();
     if (instance === "bad-token") throw unauthorized();
-    if (hasRateLimits && !limiter.allow(`${idInstance}:${method.name}`, method.rps)) throw tooManyRequests();
+    if (hasRateLimits && !(await limiter.allow(`${idInstance}:${method.name}`, method.rps))) throw tooManyRequests();
 
     // Only a long poll needs to know that its client left.
     const aborted = method.name === "receiveNotification" ? new AbortController() : undefined;

@@ -318,21 +318,21 @@ describe("send queue", () => {
     await client.post("/api/sandbox/phones", { number: friend });
     await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: "first" });
     await send(instance, "sendMessage", { chatId: `${friend}@c.us`, message: "second" });
-    await harness.app.messageWriter.drain();
-    await harness.app.sendQueue.runOnce();
+    await harness.app.messaging.drainWrites();
+    await harness.app.messaging.runSendsOnce();
     expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
     harness.clock.advance(2999);
-    await harness.app.sendQueue.runOnce();
+    await harness.app.messaging.runSendsOnce();
     expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
     harness.clock.advance(1);
-    await harness.app.sendQueue.runOnce();
+    await harness.app.messaging.runSendsOnce();
     expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(0);
   });
 
   it("clearMessagesQueue empties the queue", async () => {
     const instance = await createInstance(client);
     await send(instance, "sendMessage", { chatId: "79001234567@c.us", message: "never" });
-    await harness.app.messageWriter.drain();
+    await harness.app.messaging.drainWrites();
     expect((await callApi(harness.app, instance, "GET", "clearMessagesQueue")).json()).toEqual({ isCleared: true });
     expect((await callApi(harness.app, instance, "GET", "showMessagesQueue")).json()).toEqual([]);
   });
@@ -341,7 +341,7 @@ describe("send queue", () => {
     const instance = await linkedInstance({ stateWebhook: "yes" });
     await callApi(harness.app, instance, "GET", "logout");
     await send(instance, "sendMessage", { chatId: "79001234567@c.us", message: "too late" });
-    await harness.app.messageWriter.drain();
+    await harness.app.messaging.drainWrites();
     harness.clock.advance(24 * 60 * 60_000 - 1);
     await harness.app.housekeeping();
     expect((await callApi(harness.app, instance, "GET", "getMessagesCount")).json().count).toBe(1);
@@ -360,14 +360,14 @@ describe("state and status changes that cross", () => {
     const instance = await linkedInstance({ stateWebhook: "yes" });
     await callApi(harness.app, instance, "GET", "reboot");
     harness.clock.advance(60_000);
-    await Promise.all([harness.app.instanceEvents.settle(), harness.app.instanceEvents.settle()]);
+    await Promise.all([harness.app.messaging.settle(), harness.app.messaging.settle()]);
     const states = (await drainNotifications(harness.app, instance)).map((body) => body.stateInstance);
     expect(states).toEqual(["starting", "authorized"]);
 
     await callApi(harness.app, instance, "GET", "reboot");
     harness.clock.advance(60_000);
-    await Promise.all([harness.app.instanceEvents.settle(), callApi(harness.app, instance, "GET", "logout")]);
-    await harness.app.instanceEvents.settle();
+    await Promise.all([harness.app.messaging.settle(), callApi(harness.app, instance, "GET", "logout")]);
+    await harness.app.messaging.settle();
     expect((await callApi(harness.app, instance, "GET", "getStateInstance")).json()).toEqual({ stateInstance: "notAuthorized" });
     expect((await client.get(`/api/console/instances/${instance.idInstance}`)).json().instance.wid).toBe("");
   });
@@ -390,13 +390,13 @@ describe("state and status changes that cross", () => {
     const friend = nextPhone();
     await client.post("/api/sandbox/phones", { number: friend });
     const { idMessage } = (await send(alice, "sendMessage", { chatId: "79990000001@c.us", message: "x" })).json();
-    await harness.app.messageWriter.drain();
+    await harness.app.messaging.drainWrites();
     // As if handed over and then reported twice at once, read overtaking delivered.
     await harness.database.db.updateTable("message").set({ status: "pending" }).where("id_message", "=", idMessage).execute();
     await Promise.all([
-      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "read"),
-      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "delivered"),
-      harness.app.instanceEvents.statusChanged(alice.idInstance, idMessage, "read"),
+      harness.app.connectorEvents.statusChanged(alice.idInstance, idMessage, "read"),
+      harness.app.connectorEvents.statusChanged(alice.idInstance, idMessage, "delivered"),
+      harness.app.connectorEvents.statusChanged(alice.idInstance, idMessage, "read"),
     ]);
     const statuses = (await drainNotifications(harness.app, alice))
       .filter((body) => body.idMessage === idMessage)
@@ -411,9 +411,9 @@ describe("state and status changes that cross", () => {
     const friend = nextPhone();
     await client.post("/api/sandbox/phones", { number: friend });
     await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "never mind" });
-    await harness.app.messageWriter.drain();
+    await harness.app.messaging.drainWrites();
     harness.clock.advance(500);
-    await Promise.all([harness.app.sendQueue.runOnce(), callApi(harness.app, alice, "GET", "clearMessagesQueue")]);
+    await Promise.all([harness.app.messaging.runSendsOnce(), callApi(harness.app, alice, "GET", "clearMessagesQueue")]);
     const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats`)).json().chats;
     const journal = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
     // Either it left before the clearing, and both show it, or it never left, and neither does.
@@ -461,14 +461,14 @@ describe("state and status changes that cross", () => {
 });
 
 describe("sends cut short by a crash", () => {
-  it("settle as what the network knows: delivered if it arrived, failed (always notified) if not", async () => {
-    const alice = await linkedInstance({ outgoingWebhook: "no" });
+  it("settle as what the network knows: delivered if it arrived; sent again, once, if it never did", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "yes" });
     const friend = nextPhone();
     await client.post("/api/sandbox/phones", { number: friend });
     const arrived = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "made it" })).json().idMessage;
     await flushSends(harness);
     const lost = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "lost" })).json().idMessage;
-    await harness.app.messageWriter.drain();
+    await harness.app.messaging.drainWrites();
     await drainNotifications(harness.app, alice);
     // As the process left them when it died: handed over (or about to be), no outcome recorded.
     await harness.database.db
@@ -478,17 +478,22 @@ describe("sends cut short by a crash", () => {
       .where("direction", "=", "outgoing")
       .execute();
 
-    expect(await harness.app.sendQueue.recoverInterrupted()).toBe(0);
+    expect(await harness.app.messaging.recoverInterruptedSends()).toBe(0);
     harness.clock.advance(60_001);
-    expect(await harness.app.sendQueue.recoverInterrupted()).toBe(2);
+    expect(await harness.app.messaging.recoverInterruptedSends()).toBe(2);
+    // The one that never reached the network is back in the queue, with its idMessage.
+    expect((await callApi(harness.app, alice, "GET", "showMessagesQueue")).json()).toEqual([
+      expect.objectContaining({ messageID: lost, type: "sendMessage" }),
+    ]);
+    await flushSends(harness);
     const statuses = Object.fromEntries(
       (await callApi(harness.app, alice, "GET", "lastOutgoingMessages"))
         .json()
         .map((entry: { idMessage: string; statusMessage: string }) => [entry.idMessage, entry.statusMessage]),
     );
-    expect(statuses).toEqual({ [arrived]: "delivered", [lost]: "failed" });
-    const seen = await drainNotifications(harness.app, alice);
-    expect(seen).toEqual([expect.objectContaining({ typeWebhook: "outgoingMessageStatus", idMessage: lost, status: "failed" })]);
+    expect(statuses).toEqual({ [arrived]: "delivered", [lost]: "delivered" });
+    const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats/${alice.phone}@c.us/messages`)).json().messages;
+    expect(onPhone.map((message: { text: string }) => message.text)).toEqual(["made it", "lost"]);
   });
 });
 

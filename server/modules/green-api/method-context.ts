@@ -1,28 +1,16 @@
 import type { Clock } from "../../clock.js";
-import type { MessengerConnector } from "../../messenger/connector.js";
 import type { RequestOrigin } from "../audit/audit.repository.js";
-import type { InstanceRow } from "../instances/instances.repository.js";
-import type { InstancesService } from "../instances/instances.service.js";
-import type { InstancesRepository } from "../instances/instances.repository.js";
-import type { InstanceEvents } from "./instance-events.js";
-import type { JournalRepository } from "./journal.repository.js";
-import type { MessageWriter } from "./message-writer.js";
-import type { NotificationQueue } from "./notifications.js";
+import type { Instance } from "../messaging/instance.js";
+import type { MessagingService } from "../messaging/messaging.service.js";
 
-/** What every API method may use. */
+/** What every API method may use: the messaging core, and time. */
 export interface GreenApiServices {
-  instances: InstancesService;
-  instanceRows: InstancesRepository;
-  events: InstanceEvents;
-  journal: JournalRepository;
-  notifications: NotificationQueue;
-  writer: MessageWriter;
-  connector: MessengerConnector;
+  messaging: MessagingService;
   clock: Clock;
 }
 
 export interface MethodCall {
-  instance: InstanceRow;
+  instance: Instance;
   body: unknown;
   query: Record<string, string | undefined>;
   receiptId: string | undefined;

@@ -12,7 +12,7 @@ import {
 } from "../../../shared/instances.schemas.js";
 import { AppError } from "../../errors.js";
 import { requestOrigin, sessionOf } from "../../plugins/console-guard.js";
-import { setSettingsSchema } from "../green-api/settings.js";
+import { setSettingsSchema } from "../messaging/settings.js";
 import type { InstancesService } from "./instances.service.js";
 
 const idParams = z.object({ idInstance: z.coerce.number().int().positive() });
@@ -65,7 +65,7 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
     async (request) => {
       const instance = await owned(request);
       await instances.logout(instance);
-      return { instance: instances.details(await instances.getOwned(instance.user_id, request.params.idInstance)) };
+      return { instance: instances.details(await instances.getOwned(instance.userId, request.params.idInstance)) };
     },
   );
 

@@ -1,72 +1,26 @@
-import { randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import type { InstanceDetails, InstanceSummary } from "../../../shared/instances.schemas.js";
-import { DEFAULT_SETTINGS, type InstanceSettings, type InstanceState, type WritableSettings } from "../../../shared/green-api.js";
+import type { InstanceSettings } from "../../../shared/green-api.js";
 import type { Clock } from "../../clock.js";
+import type { QrAnswer } from "../../connectors/connector.js";
 import { AppError } from "../../errors.js";
-import type { MessengerConnector, QrAnswer } from "../../messenger/connector.js";
-import type { SecretBox } from "../../security/secret-box.js";
-import { sha256Hex } from "../../security/tokens.js";
 import type { AccountDataOwner } from "../accounts/accounts.service.js";
 import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
-import type { InstanceEvents } from "../green-api/instance-events.js";
-import { readSettings, settingsView, type setSettingsSchema } from "../green-api/settings.js";
-import type { InstanceRow, InstancesRepository } from "./instances.repository.js";
-
-const ID_MIN = 1_100_000_000;
-const ID_MAX = 9_999_999_999;
-
-/** 50 lower-case hex characters, as GREEN-API's tokens: 200 random bits. */
-function createApiToken(): string {
-  return randomBytes(25).toString("hex");
-}
-
-/** A new instance's row: not linked, every notification off, the token hashed and sealed. */
-export function newInstanceRow(fields: {
-  idInstance: number;
-  userId: string;
-  name: string;
-  token: string;
-  secretBox: SecretBox;
-  now: number;
-}): InstanceRow {
-  return {
-    id_instance: fields.idInstance,
-    user_id: fields.userId,
-    name: fields.name,
-    state: "notAuthorized",
-    wid: "",
-    token_hash: sha256Hex(fields.token),
-    token_sealed: fields.secretBox.seal(fields.token),
-    settings: JSON.stringify(DEFAULT_SETTINGS),
-    last_receipt_id: 0,
-    link_code: null,
-    link_code_expires_at: null,
-    pairing_code: null,
-    pairing_phone: null,
-    pairing_code_expires_at: null,
-    state_settles_at: null,
-    next_send_at: 0,
-    has_queued: 0,
-    owner_disabled: 0,
-    created_at: fields.now,
-    updated_at: fields.now,
-  };
-}
+import type { Instance } from "../messaging/instance.js";
+import type { MessagingService } from "../messaging/messaging.service.js";
+import type { setSettingsSchema } from "../messaging/settings.js";
 
 /**
- * Instances and what both the console and the compatible API do to them:
- * create, authenticate, read and change state and settings, rotate the token.
+ * The console's side of instances: who may see and change which (another person's instance
+ * answers 404), quotas, the audit of what people do, and the views the console shows. What an
+ * instance is and does lives in the messaging core.
  */
 export class InstancesService implements AccountDataOwner {
   readonly exportKey = "instances";
 
   constructor(
     private readonly deps: {
-      instances: InstancesRepository;
-      events: InstanceEvents;
-      connector: MessengerConnector;
-      secretBox: SecretBox;
+      messaging: MessagingService;
       audit: AuditRepository;
       clock: Clock;
       publicUrl: string;
@@ -75,146 +29,116 @@ export class InstancesService implements AccountDataOwner {
     },
   ) {}
 
-  private async audit(event: AuditEvent, instance: InstanceRow, origin: RequestOrigin): Promise<void> {
-    await this.deps.audit.record({
-      event,
-      origin,
-      userId: instance.user_id,
-      subject: String(instance.id_instance),
-      occurredAt: this.deps.clock.now(),
-    });
+  private async audit(event: AuditEvent, instance: Instance, origin: RequestOrigin): Promise<void> {
+    await this.deps.audit.recordInstanceEvent(event, instance, origin, this.deps.clock.now());
   }
 
-  async create(userId: string, name: string, origin: RequestOrigin): Promise<InstanceRow> {
+  async create(userId: string, name: string, origin: RequestOrigin): Promise<Instance> {
     const quota = this.deps.maxInstancesPerAccount;
-    if ((await this.deps.instances.countForUser(userId)) >= quota) {
+    const created = await this.deps.messaging.create(userId, name, "sandbox", quota);
+    if (!created) {
       throw new AppError("quota_exceeded", undefined, `An account may have at most ${quota} instances. Delete one to create another.`);
     }
-    const token = createApiToken();
-    const now = this.deps.clock.now();
-    for (;;) {
-      const row = newInstanceRow({
-        idInstance: randomInt(ID_MIN, ID_MAX + 1),
-        userId,
-        name,
-        token,
-        secretBox: this.deps.secretBox,
-        now,
-      });
-      // Ten random digits rarely collide; when they do, draw again.
-      if (await this.deps.instances.create(row)) {
-        await this.deps.instances.recordState(Number(row.id_instance), row.state, "", now);
-        await this.audit("instance_created", row, origin);
-        return row;
-      }
-    }
+    await this.audit("instance_created", created.instance, origin);
+    return created.instance;
   }
 
-  list(userId: string): Promise<InstanceRow[]> {
-    return this.deps.instances.listForUser(userId);
+  list(userId: string): Promise<Instance[]> {
+    return this.deps.messaging.listForUser(userId);
   }
 
   /** The instance if it belongs to this person; anybody else's answers 404, like a missing one. */
-  async getOwned(userId: string, idInstance: number): Promise<InstanceRow> {
-    const instance = Number.isSafeInteger(idInstance) ? await this.deps.instances.find(idInstance) : undefined;
-    if (!instance || instance.user_id !== userId) throw new AppError("not_found");
+  async getOwned(userId: string, idInstance: number): Promise<Instance> {
+    const instance = await this.deps.messaging.find(idInstance);
+    if (!instance || instance.userId !== userId) throw new AppError("not_found");
     return instance;
   }
 
-  /** The instance a compatible API call names, or why not: "unknown" (403) or "bad-token" (401). */
-  async authenticate(idInstance: number, token: string): Promise<InstanceRow | "unknown" | "bad-token"> {
-    const instance = Number.isSafeInteger(idInstance) ? await this.deps.instances.find(idInstance) : undefined;
-    // A disabled account's instances answer as if they did not exist: 403.
-    if (!instance || instance.owner_disabled === 1) return "unknown";
-    const presented = Buffer.from(sha256Hex(token), "hex");
-    const stored = Buffer.from(instance.token_hash, "hex");
-    return presented.length === stored.length && timingSafeEqual(presented, stored) ? instance : "bad-token";
+  revealToken(instance: Instance, origin: RequestOrigin): Promise<string> {
+    return this.deps.messaging.revealToken(instance, origin);
   }
 
-  async revealToken(instance: InstanceRow, origin: RequestOrigin): Promise<string> {
-    await this.audit("token_revealed", instance, origin);
-    return this.deps.secretBox.open(instance.token_sealed);
+  rotateToken(instance: Instance, origin: RequestOrigin): Promise<string> {
+    return this.deps.messaging.rotateToken(instance, origin);
   }
 
-  /** A new token; the old one stops working with this write. */
-  async rotateToken(instance: InstanceRow, origin: RequestOrigin): Promise<string> {
-    const token = createApiToken();
-    await this.deps.instances.update(Number(instance.id_instance), {
-      token_hash: sha256Hex(token),
-      token_sealed: this.deps.secretBox.seal(token),
-      updated_at: this.deps.clock.now(),
-    });
-    await this.audit("token_rotated", instance, origin);
-    return token;
-  }
-
-  async delete(instance: InstanceRow, origin: RequestOrigin): Promise<void> {
-    await this.deps.instances.delete(Number(instance.id_instance));
+  async delete(instance: Instance, origin: RequestOrigin): Promise<void> {
+    await this.deps.messaging.delete(instance);
     await this.audit("instance_deleted", instance, origin);
   }
 
-  /** With the account: every instance goes, and its token stops working with it. */
-  async deleteAccountData(userId: string): Promise<void> {
-    for (const instance of await this.deps.instances.listForUser(userId)) {
-      await this.deps.instances.delete(Number(instance.id_instance));
+  /** With the account: every instance goes (its token stops working with it), each audited. */
+  async deleteAccountData(userId: string, origin?: RequestOrigin): Promise<void> {
+    for (const instance of await this.deps.messaging.listForUser(userId)) {
+      await this.deps.messaging.delete(instance);
+      if (origin) await this.audit("instance_deleted", instance, origin);
     }
   }
 
-  /** The account's instances for its export: never a token, nor the webhook's token. */
+  /** The account's instances for its export: never a token, nor the webhook's token or credentials in its URL. */
   async exportAccountData(userId: string): Promise<unknown> {
-    return (await this.deps.instances.listForUser(userId)).map((instance) => {
-      const { webhookUrlToken: _webhookUrlToken, ...settings } = readSettings(instance.settings);
-      return { ...this.details(instance), settings };
+    return (await this.deps.messaging.listForUser(userId)).map((instance) => {
+      const { webhookUrlToken: _webhookUrlToken, webhookUrl, ...settings } = instance.settings;
+      return { ...this.details(instance), settings: { ...settings, webhookUrl: withoutCredentials(webhookUrl) } };
     });
   }
 
-  settings(instance: InstanceRow): InstanceSettings {
-    return settingsView(instance.settings, instance.wid);
+  settings(instance: Instance): InstanceSettings {
+    return this.deps.messaging.settings(instance);
   }
 
-  /** setSettings: saves, then the instance restarts to apply them, as GREEN-API's does. */
-  async updateSettings(instance: InstanceRow, changes: z.output<typeof setSettingsSchema>): Promise<void> {
-    const settings = await this.deps.instances.mergeSettings(
-      Number(instance.id_instance),
-      (stored) => JSON.stringify({ ...readSettings(stored), ...changes } satisfies WritableSettings),
-      this.deps.clock.now(),
-    );
-    await this.deps.events.restart({ ...instance, settings });
+  updateSettings(instance: Instance, changes: z.output<typeof setSettingsSchema>): Promise<void> {
+    return this.deps.messaging.updateSettings(instance, changes);
   }
 
-  async reboot(instance: InstanceRow): Promise<InstanceRow> {
-    return this.deps.events.restart(instance);
+  reboot(instance: Instance): Promise<Instance> {
+    return this.deps.messaging.reboot(instance);
   }
 
-  async logout(instance: InstanceRow): Promise<void> {
-    await this.deps.connector.logout(instance);
+  logout(instance: Instance): Promise<void> {
+    return this.deps.messaging.logout(instance);
   }
 
-  qr(instance: InstanceRow): Promise<QrAnswer> {
-    return this.deps.connector.qr(instance);
+  qr(instance: Instance): Promise<QrAnswer> {
+    return this.deps.messaging.qr(instance);
   }
 
-  async pairingCode(instance: InstanceRow, phoneNumber: string): Promise<{ status: boolean; code: string }> {
-    if (instance.state === "authorized" || instance.state === "starting") return { status: false, code: "" };
-    return { status: true, code: await this.deps.connector.pairingCode(instance, phoneNumber) };
+  pairingCode(instance: Instance, phoneNumber: string): Promise<{ status: boolean; code: string }> {
+    return this.deps.messaging.pairingCode(instance, phoneNumber);
   }
 
-  summary(instance: InstanceRow): InstanceSummary {
+  summary(instance: Instance): InstanceSummary {
     return {
-      idInstance: Number(instance.id_instance),
+      idInstance: instance.idInstance,
       name: instance.name,
-      stateInstance: instance.state as InstanceState,
-      createdAt: new Date(instance.created_at).toISOString(),
+      stateInstance: instance.state,
+      createdAt: new Date(instance.createdAt).toISOString(),
     };
   }
 
-  details(instance: InstanceRow): InstanceDetails {
+  details(instance: Instance): InstanceDetails {
     return {
       ...this.summary(instance),
-      typeInstance: "whatsapp",
+      typeInstance: this.deps.messaging.typeInstance(instance),
       apiUrl: this.deps.publicUrl,
       mediaUrl: this.deps.publicUrl,
       wid: instance.wid,
     };
+  }
+}
+
+/** A URL without user and password, and without query values that look like secrets. */
+function withoutCredentials(url: string): string {
+  if (!url) return url;
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/token|secret|key|pass|auth|sig/i.test(key)) parsed.searchParams.set(key, "[removed]");
+    }
+    return parsed.toString();
+  } catch {
+    return "";
   }
 }

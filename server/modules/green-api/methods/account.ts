@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { phoneOf } from "../ids.js";
+import { phoneOf } from "../../messaging/ids.js";
 import { parseOrThrow } from "../green-api.errors.js";
 import type { MethodHandler } from "../method-context.js";
-import { setSettingsSchema } from "../settings.js";
+import { setSettingsSchema } from "../../messaging/settings.js";
 
 const countQuery = z.object({ count: z.coerce.number().int().min(1).max(1000).default(100) });
 const phoneNumberBody = z.object({
@@ -13,21 +13,21 @@ const phoneNumberBody = z.object({
 });
 
 export const accountMethods: Record<string, MethodHandler> = {
-  getSettings: async ({ instance }, { instances }) => instances.settings(instance),
+  getSettings: async ({ instance }, { messaging }) => messaging.settings(instance),
 
-  setSettings: async ({ instance, body }, { instances }) => {
-    await instances.updateSettings(instance, parseOrThrow(setSettingsSchema, body));
+  setSettings: async ({ instance, body }, { messaging }) => {
+    await messaging.updateSettings(instance, parseOrThrow(setSettingsSchema, body));
     return { saveSettings: true };
   },
 
   getStateInstance: async ({ instance }) => ({ stateInstance: instance.state }),
 
-  getStateInstanceHistory: async ({ instance, query }, { instanceRows }) => {
+  getStateInstanceHistory: async ({ instance, query }, { messaging }) => {
     const { count } = parseOrThrow(countQuery, query);
-    const events = await instanceRows.listStateHistory(Number(instance.id_instance), count);
+    const events = await messaging.stateHistory(instance, count);
     return events.map((event) => ({
       stateInstance: event.state,
-      timestamp: Math.floor(event.occurred_at / 1000),
+      timestamp: Math.floor(event.occurredAt / 1000),
       phoneNumber: event.phone,
     }));
   },
@@ -42,25 +42,25 @@ export const accountMethods: Record<string, MethodHandler> = {
     };
   },
 
-  reboot: async ({ instance }, { instances }) => {
-    await instances.reboot(instance);
+  reboot: async ({ instance }, { messaging }) => {
+    await messaging.reboot(instance);
     return { isReboot: true };
   },
 
-  logout: async ({ instance }, { instances }) => {
-    await instances.logout(instance);
+  logout: async ({ instance }, { messaging }) => {
+    await messaging.logout(instance);
     return { isLogout: true };
   },
 
-  qr: async ({ instance }, { instances }) => {
-    const answer = await instances.qr(instance);
+  qr: async ({ instance }, { messaging }) => {
+    const answer = await messaging.qr(instance);
     return { type: answer.type, message: answer.message };
   },
 
-  getAuthorizationCode: async ({ instance, body }, { instances }) => {
+  getAuthorizationCode: async ({ instance, body }, { messaging }) => {
     const { phoneNumber } = parseOrThrow(phoneNumberBody, body);
-    return instances.pairingCode(instance, String(phoneNumber));
+    return messaging.pairingCode(instance, String(phoneNumber));
   },
 
-  updateApiToken: async ({ instance, origin }, { instances }) => ({ apiTokenInstance: await instances.rotateToken(instance, origin) }),
+  updateApiToken: async ({ instance, origin }, { messaging }) => ({ apiTokenInstance: await messaging.rotateToken(instance, origin) }),
 };

@@ -4,29 +4,28 @@ import type { MethodHandler } from "../method-context.js";
 const CLEAR_WEBHOOKS_EVERY_MS = 60_000;
 
 export const queueMethods: Record<string, MethodHandler> = {
-  showMessagesQueue: async ({ instance }, { journal }) => {
-    const queued = await journal.listQueued(Number(instance.id_instance));
-    return queued.map((row) => {
-      const body = row.request ? (JSON.parse(row.request) as Record<string, unknown>) : {};
-      return row.send_method === "ForwardMessages"
-        ? { messagesIDs: [row.id_message], type: "ForwardMessages", body }
-        : { messageID: row.id_message, type: row.send_method ?? "sendMessage", body };
-    });
+  showMessagesQueue: async ({ instance }, { messaging }) => {
+    const queued = await messaging.listQueued(instance);
+    return queued.map((message) =>
+      message.sendMethod === "ForwardMessages"
+        ? { messagesIDs: [message.idMessage], type: "ForwardMessages", body: message.request }
+        : { messageID: message.idMessage, type: message.sendMethod ?? "sendMessage", body: message.request },
+    );
   },
 
-  clearMessagesQueue: async ({ instance }, { journal }) => {
-    await journal.clearQueue(Number(instance.id_instance));
+  clearMessagesQueue: async ({ instance }, { messaging }) => {
+    await messaging.clearQueue(instance);
     return { isCleared: true };
   },
 
-  getMessagesCount: async ({ instance }, { journal }) => ({ count: await journal.countQueued(Number(instance.id_instance)) }),
+  getMessagesCount: async ({ instance }, { messaging }) => ({ count: await messaging.countQueued(instance) }),
 
-  getWebhooksCount: async ({ instance }, { notifications }) => ({
-    count: await notifications.count(Number(instance.id_instance)),
+  getWebhooksCount: async ({ instance }, { messaging }) => ({
+    count: await messaging.countNotifications(instance),
   }),
 
-  clearWebhooksQueue: async ({ instance }, { notifications }) => {
-    const waitMs = await notifications.clearAtMostEvery(Number(instance.id_instance), CLEAR_WEBHOOKS_EVERY_MS);
+  clearWebhooksQueue: async ({ instance }, { messaging }) => {
+    const waitMs = await messaging.clearNotificationsAtMostEvery(instance, CLEAR_WEBHOOKS_EVERY_MS);
     return waitMs === 0
       ? { isCleared: true, reason: "" }
       : { isCleared: false, reason: "Too many requests", leftTime: Math.ceil(waitMs / 1000) };

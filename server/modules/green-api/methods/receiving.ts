@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { badRequest, parseOrThrow } from "../green-api.errors.js";
-import { journalEntry as journalEntryOf } from "../journal.repository.js";
+import { journalEntry as journalEntryOf } from "../journal-entry.js";
 import type { MethodHandler } from "../method-context.js";
 
 const receiveQuery = z.object({ receiveTimeout: z.coerce.number().int().min(5).max(60).default(5) });
@@ -22,38 +22,38 @@ const messageBody = z.strictObject({ chatId: z.string().min(1), idMessage: z.str
 const RECEIPT_ID = /^\d{1,15}$/;
 
 export const receivingMethods: Record<string, MethodHandler> = {
-  receiveNotification: async ({ instance, query, signal }, { notifications }) => {
+  receiveNotification: async ({ instance, query, signal }, { messaging }) => {
     const { receiveTimeout } = parseOrThrow(receiveQuery, query);
-    const notification = await notifications.receive(Number(instance.id_instance), receiveTimeout * 1000, signal);
+    const notification = await messaging.receiveNotification(instance, receiveTimeout * 1000, signal);
     return notification ? { receiptId: notification.receiptId, body: notification.body } : null;
   },
 
-  deleteNotification: async ({ instance, receiptId }, { notifications }) => {
+  deleteNotification: async ({ instance, receiptId }, { messaging }) => {
     if (receiptId === undefined || !RECEIPT_ID.test(receiptId)) throw badRequest("Parameter receiptId must be a Number");
-    return { result: await notifications.delete(Number(instance.id_instance), Number(receiptId)) };
+    return { result: await messaging.deleteNotification(instance, Number(receiptId)) };
   },
 };
 
 export const journalMethods: Record<string, MethodHandler> = {
-  getChatHistory: async ({ instance, body }, { journal }) => {
+  getChatHistory: async ({ instance, body }, { messaging }) => {
     const { chatId, count } = parseOrThrow(chatBody, body);
-    return (await journal.listChat(Number(instance.id_instance), chatId, count)).map(journalEntryOf);
+    return (await messaging.listChat(instance, chatId, count)).map(journalEntryOf);
   },
 
-  getMessage: async ({ instance, body }, { journal }) => {
+  getMessage: async ({ instance, body }, { messaging }) => {
     const { chatId, idMessage } = parseOrThrow(messageBody, body);
-    const found = await journal.find(Number(instance.id_instance), chatId, idMessage);
+    const found = await messaging.findMessage(instance, chatId, idMessage);
     if (!found) throw badRequest("message not found");
     return journalEntryOf(found);
   },
 
-  lastIncomingMessages: async ({ instance, query }, { journal, clock }) => {
+  lastIncomingMessages: async ({ instance, query }, { messaging, clock }) => {
     const { minutes } = parseOrThrow(minutesQuery, query);
-    return (await journal.listSince(Number(instance.id_instance), "incoming", clock.now() - minutes * 60_000)).map(journalEntryOf);
+    return (await messaging.listSince(instance, "incoming", clock.now() - minutes * 60_000)).map(journalEntryOf);
   },
 
-  lastOutgoingMessages: async ({ instance, query }, { journal, clock }) => {
+  lastOutgoingMessages: async ({ instance, query }, { messaging, clock }) => {
     const { minutes } = parseOrThrow(minutesQuery, query);
-    return (await journal.listSince(Number(instance.id_instance), "outgoing", clock.now() - minutes * 60_000)).map(journalEntryOf);
+    return (await messaging.listSince(instance, "outgoing", clock.now() - minutes * 60_000)).map(journalEntryOf);
   },
 };

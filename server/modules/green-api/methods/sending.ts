@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { createSortableId } from "../../../security/tokens.js";
 import { parseOrThrow } from "../green-api.errors.js";
-import { createApiMessageId } from "../ids.js";
-import { parseContent, type MessageContent, type MessageRow } from "../journal.repository.js";
+import { createApiMessageId } from "../../messaging/ids.js";
+import type { OutgoingMessage } from "../../messaging/instance.js";
 import type { GreenApiServices, MethodCall, MethodHandler } from "../method-context.js";
 
 /** A chat id of one of GREEN-API's forms, worded as its validator words a wrong one. */
@@ -74,54 +73,16 @@ const forwardMessagesBody = z.strictObject({
   typingTime: optional(z.number().int().min(1000).max(20_000)),
 });
 
-/** Queues one message and answers once it is durably stored. */
-async function enqueue(...args: Parameters<typeof queuedRow>): Promise<string> {
-  const row = queuedRow(...args);
-  await args[1].writer.write(row);
-  return row.id_message;
-}
-
-/** A queued message as the send queue stores it. */
-function queuedRow(
-  call: MethodCall,
-  services: GreenApiServices,
-  method: string,
-  target: string,
-  typeMessage: string,
-  content: MessageContent,
-  request: unknown,
-): MessageRow {
-  const now = services.clock.now();
-  return {
-    id: createSortableId(now),
-    id_instance: Number(call.instance.id_instance),
-    id_message: createApiMessageId(),
-    direction: "outgoing",
-    chat_id: target,
-    sender_id: call.instance.wid,
-    type_message: typeMessage,
-    content: JSON.stringify(content),
-    send_method: method,
-    request: JSON.stringify(request),
-    status: "queued",
-    send_by_api: 1,
-    is_read: 0,
-    created_at: now,
-    sent_at: null,
-  };
-}
-
 /** The quoted message, as receivers see it, when the journal knows it. */
 async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
   if (!quotedMessageId) return {};
-  const original = await services.journal.find(Number(call.instance.id_instance), chat, quotedMessageId);
+  const original = await services.messaging.findMessage(call.instance, chat, quotedMessageId);
   if (!original) return {};
-  const content = parseContent(original);
   const quotedMessage = {
     stanzaId: quotedMessageId,
-    participant: original.direction === "incoming" ? original.sender_id : call.instance.wid,
-    typeMessage: original.type_message,
-    ...content.journal,
+    participant: original.direction === "incoming" ? original.senderId : call.instance.wid,
+    typeMessage: original.typeMessage,
+    ...original.journal,
   };
   return { quotedMessage };
 }
@@ -130,18 +91,14 @@ export const sendingMethods: Record<string, MethodHandler> = {
   sendMessage: async (call, services) => {
     const body = parseOrThrow(sendMessageBody, call.body);
     const quote = await quoted(call, services, body.chatId, body.quotedMessageId);
-    const idMessage = await enqueue(
-      call,
-      services,
-      "sendMessage",
-      body.chatId,
-      "textMessage",
-      {
-        journal: { textMessage: body.message, ...quote },
-        messageData: { typeMessage: "textMessage", textMessageData: { textMessage: body.message }, ...quote },
-      },
-      body,
-    );
+    const idMessage = await services.messaging.queueSend(call.instance, {
+      sendMethod: "sendMessage",
+      chatId: body.chatId,
+      typeMessage: "textMessage",
+      journal: { textMessage: body.message, ...quote },
+      messageData: { typeMessage: "textMessage", textMessageData: { textMessage: body.message }, ...quote },
+      request: body,
+    });
     return { idMessage };
   },
 
@@ -154,15 +111,14 @@ export const sendingMethods: Record<string, MethodHandler> = {
       longitude: body.longitude,
       jpegThumbnail: "",
     };
-    const idMessage = await enqueue(
-      call,
-      services,
-      "sendLocation",
-      body.chatId,
-      "locationMessage",
-      { journal: { location }, messageData: { typeMessage: "locationMessage", locationMessageData: location } },
-      body,
-    );
+    const idMessage = await services.messaging.queueSend(call.instance, {
+      sendMethod: "sendLocation",
+      chatId: body.chatId,
+      typeMessage: "locationMessage",
+      journal: { location },
+      messageData: { typeMessage: "locationMessage", locationMessageData: location },
+      request: body,
+    });
     return { idMessage };
   },
 
@@ -180,60 +136,55 @@ export const sendingMethods: Record<string, MethodHandler> = {
       "END:VCARD",
     ].join("\n");
     const contact = { displayName, vcard };
-    const idMessage = await enqueue(
-      call,
-      services,
-      "sendContact",
-      body.chatId,
-      "contactMessage",
-      { journal: { contact }, messageData: { typeMessage: "contactMessage", contactMessageData: contact } },
-      body,
-    );
+    const idMessage = await services.messaging.queueSend(call.instance, {
+      sendMethod: "sendContact",
+      chatId: body.chatId,
+      typeMessage: "contactMessage",
+      journal: { contact },
+      messageData: { typeMessage: "contactMessage", contactMessageData: contact },
+      request: body,
+    });
     return { idMessage };
   },
 
   sendPoll: async (call, services) => {
     const body = parseOrThrow(sendPollBody, call.body);
     const poll = { name: body.message, options: body.options, multipleAnswers: body.multipleAnswers ?? false };
-    const idMessage = await enqueue(
-      call,
-      services,
-      "sendPoll",
-      body.chatId,
-      "pollMessage",
-      { journal: { pollMessageData: poll }, messageData: { typeMessage: "pollMessage", pollMessageData: poll } },
-      body,
-    );
+    const idMessage = await services.messaging.queueSend(call.instance, {
+      sendMethod: "sendPoll",
+      chatId: body.chatId,
+      typeMessage: "pollMessage",
+      journal: { pollMessageData: poll },
+      messageData: { typeMessage: "pollMessage", pollMessageData: poll },
+      request: body,
+    });
     return { idMessage };
   },
 
   forwardMessages: async (call, services) => {
     const body = parseOrThrow(forwardMessagesBody, call.body);
-    const messages: string[] = [];
-    const rows: MessageRow[] = [];
+    const forwards: OutgoingMessage[] = [];
+    const messages: Array<number | string> = [];
     for (const original of body.messages) {
-      const found = await services.journal.find(Number(call.instance.id_instance), body.chatIdFrom, original);
+      const found = await services.messaging.findMessage(call.instance, body.chatIdFrom, original);
       if (!found) {
         // As GREEN-API: an unknown id still gets an id back, but nothing is delivered.
         messages.push(createApiMessageId());
         continue;
       }
-      const content = parseContent(found);
       const forwarded = { forwardingScore: 1, isForwarded: true };
-      const row = queuedRow(
-        call,
-        services,
-        "ForwardMessages",
-        body.chatId,
-        found.type_message,
-        { journal: { ...content.journal, ...forwarded }, messageData: { ...content.messageData, ...forwarded } },
-        body,
-      );
-      rows.push(row);
-      messages.push(row.id_message);
+      messages.push(forwards.length);
+      forwards.push({
+        sendMethod: "ForwardMessages",
+        chatId: body.chatId,
+        typeMessage: found.typeMessage,
+        journal: { ...found.journal, ...forwarded },
+        messageData: { ...found.messageData, ...forwarded },
+        request: body,
+      });
     }
-    // Handed over together, so they are stored in one transaction: all or none.
-    await Promise.all(rows.map((row) => services.writer.write(row)));
-    return { messages };
+    // Stored together, in one transaction: all or none.
+    const queued = await services.messaging.queueSends(call.instance, forwards);
+    return { messages: messages.map((entry) => (typeof entry === "number" ? queued[entry]! : entry)) };
   },
 };

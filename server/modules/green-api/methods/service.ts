@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { badRequest, notAuthorizedInstance, parseOrThrow } from "../green-api.errors.js";
-import { phoneOf } from "../ids.js";
+import { phoneOf } from "../../messaging/ids.js";
 import type { MethodCall, MethodHandler } from "../method-context.js";
 import { chatId } from "./sending.js";
 
@@ -16,31 +16,31 @@ function requireAuthorized(call: MethodCall): void {
 }
 
 export const serviceMethods: Record<string, MethodHandler> = {
-  readChat: async (call, { connector }) => {
+  readChat: async (call, { messaging }) => {
     requireAuthorized(call);
     const { chatId, idMessage } = parseOrThrow(readChatBody, call.body);
-    await connector.readChat(call.instance, chatId, idMessage);
+    await messaging.readChat(call.instance, chatId, idMessage);
     return { setRead: true };
   },
 
-  checkWhatsapp: async (call, { connector }) => {
+  checkWhatsapp: async (call, { messaging }) => {
     const { phoneNumber } = parseOrThrow(phoneBody, call.body);
     const digits = String(phoneNumber);
     if (!/^[1-9]\d{9,15}$/.test(digits)) throw badRequest("bad phone number, valid 11 or 12 digits");
     requireAuthorized(call);
-    return { existsWhatsapp: await connector.hasAccount(digits) };
+    return { existsWhatsapp: await messaging.hasAccount(call.instance, digits) };
   },
 
-  getContacts: async (call, { connector }) => {
+  getContacts: async (call, { messaging }) => {
     requireAuthorized(call);
-    return connector.contacts(call.instance);
+    return messaging.contacts(call.instance);
   },
 
-  getContactInfo: async (call, { connector }) => {
+  getContactInfo: async (call, { messaging }) => {
     requireAuthorized(call);
     const { chatId } = parseOrThrow(chatBody, call.body);
     if (chatId.endsWith("@g.us")) throw badRequest("Validation failed. Details: The method GetContactInfo does not support group chats");
-    const exists = await connector.hasAccount(phoneOf(chatId));
+    const exists = await messaging.hasAccount(call.instance, phoneOf(chatId));
     return {
       avatar: "",
       name: exists ? `+${phoneOf(chatId)}` : "",
@@ -60,16 +60,16 @@ export const serviceMethods: Record<string, MethodHandler> = {
     };
   },
 
-  getAvatar: async (call, { connector }) => {
+  getAvatar: async (call, { messaging }) => {
     requireAuthorized(call);
     const { chatId } = parseOrThrow(chatBody, call.body);
-    return { urlAvatar: "", available: chatId.endsWith("@c.us") && (await connector.hasAccount(phoneOf(chatId))) };
+    return { urlAvatar: "", available: chatId.endsWith("@c.us") && (await messaging.hasAccount(call.instance, phoneOf(chatId))) };
   },
 
-  getChats: async (call, { journal }) => {
+  getChats: async (call, { messaging }) => {
     requireAuthorized(call);
     const { count } = parseOrThrow(countQuery, call.query);
-    const chats = await journal.listChats(Number(call.instance.id_instance), count ?? 10_000);
+    const chats = await messaging.listChats(call.instance, count ?? 10_000);
     return chats.map(({ chatId }) => ({
       archive: false,
       id: chatId,

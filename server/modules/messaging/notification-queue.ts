@@ -2,14 +2,11 @@ import { EventEmitter } from "node:events";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema.js";
 import type { Clock } from "../../clock.js";
+import type { DatabaseSignals } from "../../db/database-signals.js";
+import type { Notification } from "./instance.js";
 
-/** Another node may add a notification: a waiting poll also looks at the database this often. */
+/** A signal from another node can be lost (a dropped connection): a waiting poll also looks this often. */
 const RECHECK_MS = 1_000;
-
-export interface Notification {
-  receiptId: number;
-  body: Record<string, unknown>;
-}
 
 /**
  * The durable notification queue of each instance: FIFO by receiptId, the head
@@ -21,8 +18,11 @@ export class NotificationQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly signals: DatabaseSignals,
   ) {
     this.arrivals.setMaxListeners(0);
+    // Whichever node stored a notification, waiting polls on every node wake up.
+    signals.subscribe("notification", (idInstance) => this.arrivals.emit(idInstance));
   }
 
   async push(idInstance: number, body: Record<string, unknown>): Promise<number> {
@@ -42,7 +42,7 @@ export class NotificationQueue {
         .execute();
       return next;
     });
-    this.arrivals.emit(String(idInstance));
+    await this.signals.publish("notification", String(idInstance));
     return receiptId;
   }
 

@@ -1,10 +1,12 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Database, MessageTable } from "../../db/schema.js";
+import { createSortableId } from "../../security/tokens.js";
+import type { StoredMessage } from "./instance.js";
 
-export type MessageRow = Selectable<MessageTable>;
+type MessageRow = Selectable<MessageTable>;
 
 /** Stored content of a message: its journal fields and its notification messageData. */
-export interface MessageContent {
+interface MessageContent {
   journal: Record<string, unknown>;
   messageData: Record<string, unknown>;
   senderName?: string;
@@ -17,12 +19,75 @@ const JOURNAL_ANSWER_LIMIT = 10_000;
 /** showMessagesQueue answers the first this many queued messages. */
 const QUEUE_ANSWER_LIMIT = 1_000;
 
+function parseContent(row: MessageRow): MessageContent {
+  try {
+    return JSON.parse(row.content) as MessageContent;
+  } catch {
+    return { journal: {}, messageData: { typeMessage: row.type_message } };
+  }
+}
+
+function parseRequest(row: MessageRow): unknown {
+  try {
+    return row.request ? (JSON.parse(row.request) as unknown) : {};
+  } catch {
+    return {};
+  }
+}
+
+function toStoredMessage(row: MessageRow): StoredMessage {
+  const content = parseContent(row);
+  return {
+    idMessage: row.id_message,
+    direction: row.direction,
+    chatId: row.chat_id,
+    senderId: row.sender_id,
+    senderName: content.senderName ?? "",
+    typeMessage: row.type_message,
+    journal: content.journal,
+    messageData: content.messageData,
+    status: row.status,
+    sendByApi: row.send_by_api === 1,
+    sendMethod: row.send_method,
+    request: parseRequest(row),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** The row of a message, written once: status and read mark change through the methods below. */
+function toRow(idInstance: number, message: StoredMessage): MessageRow {
+  return {
+    id: createSortableId(message.createdAt),
+    id_instance: idInstance,
+    id_message: message.idMessage,
+    direction: message.direction,
+    chat_id: message.chatId,
+    sender_id: message.senderId,
+    type_message: message.typeMessage,
+    content: JSON.stringify({ journal: message.journal, messageData: message.messageData, senderName: message.senderName }),
+    send_method: message.sendMethod,
+    request: message.sendMethod === null ? null : JSON.stringify(message.request),
+    status: message.status,
+    send_by_api: message.sendByApi ? 1 : 0,
+    is_read: 0,
+    created_at: message.createdAt,
+    sent_at: null,
+  };
+}
+
+/** A queued message ready to send: its row id (the claim key) and what it is. */
+export interface QueuedMessage {
+  rowId: string;
+  message: StoredMessage;
+}
+
 /** The message table: the send queue (status "queued") and the journal of every chat. */
-export class JournalRepository {
+export class MessagesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insertMany(rows: MessageRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async insertMany(messages: Array<{ idInstance: number; message: StoredMessage }>): Promise<void> {
+    if (messages.length === 0) return;
+    const rows = messages.map(({ idInstance, message }) => toRow(idInstance, message));
     const queuedFor = [...new Set(rows.filter((row) => row.status === "queued").map((row) => row.id_instance))];
     await this.db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
@@ -43,43 +108,77 @@ export class JournalRepository {
   }
 
   /** Inserts unless this instance already has the message; a redelivery is then a no-op. */
-  async insertOnce(row: MessageRow): Promise<boolean> {
+  async insertOnce(idInstance: number, message: StoredMessage): Promise<boolean> {
     const result = await this.db
       .insertInto("message")
-      .values(row)
+      .values(toRow(idInstance, message))
       .onConflict((conflict) => conflict.columns(["id_instance", "id_message", "direction"]).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /** Messages handed to the network before `before` whose outcome was never recorded. */
-  listStalePending(before: number, limit: number): Promise<MessageRow[]> {
-    return this.db
+  async listStalePending(before: number, limit: number): Promise<Array<{ idInstance: number; idMessage: string }>> {
+    const rows = await this.db
       .selectFrom("message")
-      .selectAll()
+      .select(["id_instance", "id_message"])
       .where("status", "=", "pending")
       .where("sent_at", "<", before)
       .orderBy("sent_at")
       .limit(limit)
       .execute();
+    return rows.map((row) => ({ idInstance: Number(row.id_instance), idMessage: row.id_message }));
   }
 
-  /** Authorized instances that may have queued messages and whose spacing has elapsed. */
-  async listInstancesDueToSend(now: number, limit: number): Promise<number[]> {
+  /** An instance's messages handed to the network whose outcome was never recorded. */
+  async listPendingOf(idInstance: number): Promise<string[]> {
     const rows = await this.db
-      .selectFrom("instance")
-      .select("id_instance")
-      .where("state", "=", "authorized")
-      .where("has_queued", "=", 1)
-      .where("next_send_at", "<=", now)
-      .limit(limit)
+      .selectFrom("message")
+      .select("id_message")
+      .where("id_instance", "=", idInstance)
+      .where("status", "=", "pending")
+      .where("direction", "=", "outgoing")
       .execute();
+    return rows.map((row) => row.id_message);
+  }
+
+  /** Puts a send that never reached the network back at its place in the queue. */
+  async requeue(idInstance: number, idMessage: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("message")
+        .set({ status: "queued", sent_at: null })
+        .where("id_instance", "=", idInstance)
+        .where("id_message", "=", idMessage)
+        .where("direction", "=", "outgoing")
+        .where("status", "=", "pending")
+        .execute();
+      await trx.updateTable("instance").set({ has_queued: 1 }).where("id_instance", "=", idInstance).execute();
+    });
+  }
+
+  /** Authorized instances that may have queued messages and whose spacing has elapsed (held by this node). */
+  async listInstancesDueToSend(now: number, limit: number, heldBy?: string): Promise<number[]> {
+    let query = this.db
+      .selectFrom("instance")
+      .select("instance.id_instance")
+      .where("instance.state", "=", "authorized")
+      .where("instance.has_queued", "=", 1)
+      .where("instance.next_send_at", "<=", now);
+    // With several nodes, each sends only for the instances it holds.
+    if (heldBy !== undefined) {
+      query = query
+        .innerJoin("instance_lease", "instance_lease.id_instance", "instance.id_instance")
+        .where("instance_lease.owner_node", "=", heldBy)
+        .where("instance_lease.expires_at", ">", now);
+    }
+    const rows = await query.limit(limit).execute();
     return rows.map((row) => Number(row.id_instance));
   }
 
   /** The head of an instance's send queue. */
-  oldestQueued(idInstance: number): Promise<MessageRow | undefined> {
-    return this.db
+  async oldestQueued(idInstance: number): Promise<QueuedMessage | undefined> {
+    const row = await this.db
       .selectFrom("message")
       .selectAll()
       .where("status", "=", "queued")
@@ -88,6 +187,7 @@ export class JournalRepository {
       .orderBy("id")
       .limit(1)
       .executeTakeFirst();
+    return row ? { rowId: row.id, message: toStoredMessage(row) } : undefined;
   }
 
   /** Clears the instance's "may have queued" mark unless a message is queued (atomically). */
@@ -110,9 +210,14 @@ export class JournalRepository {
       .execute();
   }
 
-  /** Sets an outgoing message's status if it is now one of `from`; answers the row when it did. */
-  advanceOutgoingStatus(idInstance: number, idMessage: string, status: string, from: string[]) {
-    return this.db
+  /** Sets an outgoing message's status if it is now one of `from`; answers its chat when it did. */
+  async advanceOutgoingStatus(
+    idInstance: number,
+    idMessage: string,
+    status: string,
+    from: string[],
+  ): Promise<{ chatId: string; sendByApi: boolean } | undefined> {
+    const row = await this.db
       .updateTable("message")
       .set({ status })
       .where("id_instance", "=", idInstance)
@@ -121,6 +226,7 @@ export class JournalRepository {
       .where("status", "in", from)
       .returning(["chat_id", "send_by_api"])
       .executeTakeFirst();
+    return row ? { chatId: row.chat_id, sendByApi: row.send_by_api === 1 } : undefined;
   }
 
   /** Takes a queued message out of the queue to send it; false if it was cleared or taken meanwhile. */
@@ -134,8 +240,8 @@ export class JournalRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  find(idInstance: number, chatId: string, idMessage: string): Promise<MessageRow | undefined> {
-    return this.db
+  async find(idInstance: number, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
@@ -143,10 +249,11 @@ export class JournalRepository {
       .where("id_message", "=", idMessage)
       .where("status", "!=", "queued")
       .executeTakeFirst();
+    return row ? toStoredMessage(row) : undefined;
   }
 
-  listChat(idInstance: number, chatId: string, count: number): Promise<MessageRow[]> {
-    return this.db
+  async listChat(idInstance: number, chatId: string, count: number): Promise<StoredMessage[]> {
+    const rows = await this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
@@ -156,10 +263,11 @@ export class JournalRepository {
       .orderBy("id", "desc")
       .limit(count)
       .execute();
+    return rows.map(toStoredMessage);
   }
 
-  listSince(idInstance: number, direction: "incoming" | "outgoing", since: number): Promise<MessageRow[]> {
-    return this.db
+  async listSince(idInstance: number, direction: "incoming" | "outgoing", since: number): Promise<StoredMessage[]> {
+    const rows = await this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
@@ -170,10 +278,11 @@ export class JournalRepository {
       .orderBy("id", "desc")
       .limit(JOURNAL_ANSWER_LIMIT)
       .execute();
+    return rows.map(toStoredMessage);
   }
 
-  listQueued(idInstance: number): Promise<MessageRow[]> {
-    return this.db
+  async listQueued(idInstance: number): Promise<StoredMessage[]> {
+    const rows = await this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
@@ -182,6 +291,7 @@ export class JournalRepository {
       .orderBy("id")
       .limit(QUEUE_ANSWER_LIMIT)
       .execute();
+    return rows.map(toStoredMessage);
   }
 
   async countQueued(idInstance: number): Promise<number> {
@@ -228,36 +338,4 @@ export class JournalRepository {
     if (idMessage) query = query.where("id_message", "=", idMessage);
     return (await query.returning("id_message").execute()).map((row) => row.id_message);
   }
-}
-
-export function parseContent(row: MessageRow): MessageContent {
-  try {
-    return JSON.parse(row.content) as MessageContent;
-  } catch {
-    return { journal: {}, messageData: { typeMessage: row.type_message } };
-  }
-}
-
-/** A journal entry exactly as getChatHistory, getMessage and last*Messages answer it. */
-export function journalEntry(row: MessageRow): Record<string, unknown> {
-  const content = parseContent(row);
-  const common = {
-    type: row.direction,
-    idMessage: row.id_message,
-    timestamp: Math.floor(row.created_at / 1000),
-    typeMessage: row.type_message,
-    chatId: row.chat_id,
-    ...content.journal,
-  };
-  const flags = { deletedMessageId: "", editedMessageId: "", isEdited: false, isDeleted: false };
-  if (row.direction === "outgoing") {
-    return { ...common, statusMessage: row.status, sendByApi: row.send_by_api === 1, ...flags };
-  }
-  return {
-    ...common,
-    senderId: row.sender_id,
-    senderName: content.senderName ?? "",
-    senderContactName: "",
-    ...flags,
-  };
 }

@@ -1,11 +1,18 @@
 import { randomBytes, randomInt } from "node:crypto";
 import QRCode from "qrcode";
 import type { Clock } from "../../clock.js";
-import { chatIdOf, createPhoneMessageId, phoneOf } from "../../modules/green-api/ids.js";
-import type { JournalRepository } from "../../modules/green-api/journal.repository.js";
-import type { InstanceRow, InstancesRepository } from "../../modules/instances/instances.repository.js";
+import { chatIdOf, createPhoneMessageId, phoneOf } from "../../modules/messaging/ids.js";
+import type { Instance } from "../../modules/messaging/instance.js";
 import { createSortableId } from "../../security/tokens.js";
-import type { ConnectorEvents, Contact, DeliveryStatus, MessengerConnector, NetworkMessage, QrAnswer } from "../connector.js";
+import type {
+  ConnectorEvents,
+  ConnectorHost,
+  Contact,
+  DeliveryStatus,
+  MessengerConnector,
+  NetworkMessage,
+  QrAnswer,
+} from "../connector.js";
 import type { SandboxRepository } from "./sandbox.repository.js";
 import type { AccountDataOwner } from "../../modules/accounts/accounts.service.js";
 
@@ -14,8 +21,6 @@ export const QR_LIFETIME_MS = 20_000;
 /** A pairing code stays valid about two and a half minutes. */
 export const PAIRING_CODE_LIFETIME_MS = 150_000;
 const PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTVWXYZ23456789";
-/** getContacts answers at most this many chats of the journal, as getChats does. */
-const MAX_CONTACTS = 10_000;
 
 export class SandboxLinkError extends Error {}
 
@@ -47,55 +52,69 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   constructor(
     private readonly deps: {
       sandbox: SandboxRepository;
-      instances: InstancesRepository;
-      journal: JournalRepository;
+      host: ConnectorHost;
       events: ConnectorEvents;
       clock: Clock;
       publicUrl: string;
     },
   ) {}
 
-  async qr(instance: InstanceRow): Promise<QrAnswer> {
+  readonly kind = "sandbox" as const;
+  /** Sandbox instances behave as WhatsApp instances do, so SDKs see the type they know. */
+  readonly typeInstance = "whatsapp";
+  readonly hasLiveSessions = false;
+
+  /** The network lives in this server: there is no session to open or close. */
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  async forget(instance: Instance): Promise<void> {
+    await this.deps.sandbox.clearCodes(instance.idInstance);
+  }
+
+  async qr(instance: Instance): Promise<QrAnswer> {
     if (instance.state === "authorized") return { type: "alreadyLogged", message: "instance account already authorized" };
     if (instance.state === "starting") return { type: "error", message: "instance in starting process try later" };
     const now = this.deps.clock.now();
-    let code = instance.link_code;
-    let expiresAt = instance.link_code_expires_at ?? 0;
+    const shown = await this.deps.sandbox.findCodes(instance.idInstance);
+    let code = shown?.link_code ?? null;
+    let expiresAt = shown?.link_code_expires_at ?? 0;
     if (!code || expiresAt <= now) {
       code = randomBytes(18).toString("base64url");
       expiresAt = now + QR_LIFETIME_MS;
-      await this.deps.instances.update(Number(instance.id_instance), { link_code: code, link_code_expires_at: expiresAt });
+      await this.deps.sandbox.setLinkCode(instance.idInstance, code, expiresAt);
     }
     const link = `${this.deps.publicUrl}/sandbox?link=${code}`;
     const png = await QRCode.toBuffer(link, { type: "png", margin: 1, width: 264, errorCorrectionLevel: "M" });
     return { type: "qrCode", message: png.toString("base64"), link, expiresInMs: expiresAt - now };
   }
 
-  async pairingCode(instance: InstanceRow, phoneNumber: string): Promise<string> {
+  async pairingCode(instance: Instance, phoneNumber: string): Promise<string> {
     let code = "";
     for (let index = 0; index < 8; index++) code += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)];
-    await this.deps.instances.update(Number(instance.id_instance), {
-      pairing_code: code,
-      pairing_phone: phoneNumber,
-      pairing_code_expires_at: this.deps.clock.now() + PAIRING_CODE_LIFETIME_MS,
-    });
+    await this.deps.sandbox.setPairingCode(instance.idInstance, code, phoneNumber, this.deps.clock.now() + PAIRING_CODE_LIFETIME_MS);
     return code;
   }
 
-  async logout(instance: InstanceRow): Promise<void> {
-    await this.deps.events.unlinked(Number(instance.id_instance));
+  async logout(instance: Instance): Promise<void> {
+    await this.deps.events.unlinked(instance.idInstance);
   }
 
-  async hasAccount(phoneNumber: string): Promise<boolean> {
+  async hasAccount(_instance: Instance, phoneNumber: string): Promise<boolean> {
+    return this.numberHasAccount(phoneNumber);
+  }
+
+  private async numberHasAccount(phoneNumber: string): Promise<boolean> {
     if (await this.deps.sandbox.hasPhone(phoneNumber)) return true;
-    return (await this.deps.instances.listByWid(chatIdOf(phoneNumber))).length > 0;
+    return (await this.deps.host.listInstancesLinkedTo(chatIdOf(phoneNumber))).length > 0;
   }
 
-  async send(instance: InstanceRow, message: NetworkMessage): Promise<DeliveryStatus> {
-    return this.deliver(phoneOf(instance.wid), message, Number(instance.id_instance));
+  async send(instance: Instance, message: NetworkMessage): Promise<DeliveryStatus> {
+    return this.deliver(phoneOf(instance.wid), message, instance.idInstance);
   }
 
-  async readChat(instance: InstanceRow, chatId: string, idMessage?: string): Promise<void> {
+  async readChat(instance: Instance, chatId: string, idMessage?: string): Promise<void> {
     await this.markRead(phoneOf(instance.wid), phoneOf(chatId), idMessage);
   }
 
@@ -103,16 +122,16 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
    * The instance's own contacts only: whom it has exchanged messages with, and the chats of
    * its linked sandbox phone. Other people's numbers on this server are none of its business.
    */
-  async contacts(instance: InstanceRow): Promise<Contact[]> {
+  async contacts(instance: Instance): Promise<Contact[]> {
     const own = phoneOf(instance.wid);
-    const chats = await this.deps.journal.listChats(Number(instance.id_instance), MAX_CONTACTS);
-    const numbers = new Set(chats.filter((chat) => chat.chatId.endsWith("@c.us")).map((chat) => phoneOf(chat.chatId)));
+    const chats = await this.deps.host.listChatIds(instance.idInstance);
+    const numbers = new Set(chats.filter((chatId) => chatId.endsWith("@c.us")).map((chatId) => phoneOf(chatId)));
     for (const peer of await this.deps.sandbox.listPeers(own)) numbers.add(peer);
     numbers.delete(own);
     return [...numbers].sort().map((number) => ({ id: chatIdOf(number), name: `+${number}`, contactName: "", type: "user" as const }));
   }
 
-  async deliveryOf(instance: InstanceRow, idMessage: string): Promise<DeliveryStatus | undefined> {
+  async deliveryOf(instance: Instance, idMessage: string): Promise<DeliveryStatus | undefined> {
     const copies = await this.deps.sandbox.listCopies(idMessage);
     const senderCopy = copies.find((copy) => copy.from_me === 1 && copy.phone_number === phoneOf(instance.wid));
     if (senderCopy?.status) return senderCopy.status as DeliveryStatus;
@@ -124,7 +143,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   /** With the account: its phones go, and the instances linked to them are unlinked. */
   async deleteAccountData(userId: string): Promise<void> {
     for (const phone of await this.deps.sandbox.listPhonesOf(userId)) {
-      for (const instance of await this.linkedInstances(phone.number)) await this.deps.events.unlinked(Number(instance.id_instance));
+      for (const instance of await this.linkedInstances(phone.number)) await this.deps.events.unlinked(instance.idInstance);
       await this.deps.sandbox.deletePhone(phone.number);
     }
   }
@@ -137,24 +156,29 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   }
 
   /** A sandbox phone links an instance with the code of its QR link or a pairing code typed by hand. */
-  async link(phoneNumber: string, code: string): Promise<InstanceRow> {
+  async link(phoneNumber: string, code: string): Promise<Instance> {
     // The caller has opened the phone (the routes check its owner).
     const now = this.deps.clock.now();
-    const instance =
-      (await this.deps.instances.findByLinkCode(code, now)) ??
-      (await this.deps.instances.findByPairingCode(code.toUpperCase().replace(/[\s-]/g, ""), phoneNumber, now));
-    if (!instance || instance.state === "authorized") throw new SandboxLinkError("unknown or expired code");
-    await this.deps.events.linked(Number(instance.id_instance), chatIdOf(phoneNumber));
+    const idInstance =
+      (await this.deps.sandbox.findByLinkCode(code, now)) ??
+      (await this.deps.sandbox.findByPairingCode(code.toUpperCase().replace(/[\s-]/g, ""), phoneNumber, now));
+    const instance = idInstance === undefined ? undefined : await this.deps.host.findInstance(idInstance);
+    if (!instance || instance.connector !== this.kind || instance.state === "authorized") {
+      throw new SandboxLinkError("unknown or expired code");
+    }
+    await this.deps.sandbox.clearCodes(instance.idInstance);
+    await this.deps.events.linked(instance.idInstance, chatIdOf(phoneNumber));
     return instance;
   }
 
   async unlink(phoneNumber: string, idInstance: number): Promise<void> {
-    const instance = await this.deps.instances.find(idInstance);
+    const instance = await this.deps.host.findInstance(idInstance);
     if (instance && instance.wid === chatIdOf(phoneNumber)) await this.deps.events.unlinked(idInstance);
   }
 
-  linkedInstances(phoneNumber: string): Promise<InstanceRow[]> {
-    return this.deps.instances.listByWid(chatIdOf(phoneNumber));
+  /** The sandbox instances linked to a phone. */
+  async linkedInstances(phoneNumber: string): Promise<Instance[]> {
+    return (await this.deps.host.listInstancesLinkedTo(chatIdOf(phoneNumber))).filter((instance) => instance.connector === this.kind);
   }
 
   /** A person types a message on a sandbox phone. */
@@ -170,7 +194,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
       timestamp: this.deps.clock.now(),
     };
     for (const instance of await this.linkedInstances(phoneNumber)) {
-      await this.deps.events.outgoingFromPhone(Number(instance.id_instance), message);
+      await this.deps.events.outgoingFromPhone(instance.idInstance, message);
     }
     const status = await this.deliver(phoneNumber, message);
     return { idMessage: message.idMessage, status };
@@ -187,7 +211,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const toNumber = phoneOf(message.chatId);
     // A message to one's own number stays "sent", as on WhatsApp.
     if (toNumber === fromNumber) return "sent";
-    const exists = await this.hasAccount(toNumber);
+    const exists = await this.numberHasAccount(toNumber);
     const status: DeliveryStatus = exists ? "delivered" : "noAccount";
     const text = displayText(message);
     if (await this.deps.sandbox.hasPhone(fromNumber)) {
@@ -226,8 +250,8 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
       senderName: message.senderName || `+${fromNumber}`,
     };
     for (const instance of await this.linkedInstances(toNumber)) {
-      if (Number(instance.id_instance) !== viaInstance) {
-        await this.deps.events.incomingMessage(Number(instance.id_instance), received);
+      if (instance.idInstance !== viaInstance) {
+        await this.deps.events.incomingMessage(instance.idInstance, received);
       }
     }
     return status;
@@ -237,14 +261,13 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   private async markRead(readerNumber: string, peerNumber: string, idMessage?: string): Promise<void> {
     const read = new Set(await this.deps.sandbox.markReceivedRead(readerNumber, peerNumber, idMessage));
     for (const instance of await this.linkedInstances(readerNumber)) {
-      for (const id of await this.deps.journal.markIncomingRead(Number(instance.id_instance), chatIdOf(peerNumber), idMessage))
-        read.add(id);
+      for (const id of await this.deps.events.chatRead(instance.idInstance, chatIdOf(peerNumber), idMessage)) read.add(id);
     }
     if (read.size === 0) return;
     const ids = [...read];
     await this.deps.sandbox.setSentStatus(peerNumber, ids, "read");
     for (const instance of await this.linkedInstances(peerNumber)) {
-      for (const id of ids) await this.deps.events.statusChanged(Number(instance.id_instance), id, "read");
+      for (const id of ids) await this.deps.events.statusChanged(instance.idInstance, id, "read");
     }
   }
 }

@@ -1,7 +1,8 @@
-import type { JournalRepository, MessageRow } from "./journal.repository.js";
+import type { StoredMessage } from "./instance.js";
+import type { MessagesRepository } from "./messages.repository.js";
 
 interface Pending {
-  row: MessageRow;
+  entry: { idInstance: number; message: StoredMessage };
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -15,11 +16,11 @@ export class MessageWriter {
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly journal: JournalRepository) {}
+  constructor(private readonly messages: MessagesRepository) {}
 
-  write(row: MessageRow): Promise<void> {
+  write(idInstance: number, message: StoredMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
+      this.pending.push({ entry: { idInstance, message }, resolve, reject });
       this.flushing ??= this.flushLoop();
     });
   }
@@ -31,7 +32,7 @@ export class MessageWriter {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.journal.insertMany(batch.map((entry) => entry.row));
+        await this.messages.insertMany(batch.map((pending) => pending.entry));
         for (const entry of batch) entry.resolve();
       } catch (error) {
         for (const entry of batch) entry.reject(error);

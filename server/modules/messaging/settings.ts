@@ -33,7 +33,7 @@ export function readSettings(stored: string): WritableSettings {
 }
 
 /** The getSettings answer: writable fields plus the read-only and legacy ones GREEN-API still returns. */
-export function settingsView(stored: string, wid: string): InstanceSettings {
+export function settingsView(settings: Readonly<WritableSettings>, wid: string): InstanceSettings {
   return {
     wid,
     countryInstance: "",
@@ -41,6 +41,6 @@ export function settingsView(stored: string, wid: string): InstanceSettings {
     sharedSession: "no",
     proxyInstance: "",
     statusInstanceWebhook: "no",
-    ...readSettings(stored),
+    ...settings,
   };
 }

@@ -1,10 +1,11 @@
+import type { InstanceState } from "../../../shared/green-api.js";
 import type { Clock } from "../../clock.js";
-import type { ConnectorEvents, DeliveryStatus, MessengerConnector, NetworkMessage } from "../../messenger/connector.js";
-import { createSortableId } from "../../security/tokens.js";
-import type { InstanceRow, InstancesRepository } from "../instances/instances.repository.js";
-import type { JournalRepository, MessageRow } from "./journal.repository.js";
-import type { NotificationQueue } from "./notifications.js";
-import { readSettings } from "./settings.js";
+import type { ConnectorEvents, DeliveryStatus, NetworkMessage } from "../../connectors/connector.js";
+import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
+import type { Instance, StoredMessage } from "./instance.js";
+import type { InstancesRepository } from "./instances.repository.js";
+import type { MessagesRepository } from "./messages.repository.js";
+import type { NotificationQueue } from "./notification-queue.js";
 import { phoneOf } from "./ids.js";
 
 /** How long an instance stays "starting" after linking, a reboot or new settings. */
@@ -14,36 +15,63 @@ export const STARTING_MS = 1_500;
 const PROGRESSION: readonly DeliveryStatus[] = ["sent", "delivered", "read"];
 const STATUS_RANK: Record<string, number> = { queued: 0, pending: 0, sent: 1, delivered: 2, read: 3, noAccount: 4, failed: 4 };
 
-export function instanceData(instance: InstanceRow) {
-  return { idInstance: Number(instance.id_instance), wid: instance.wid, typeInstance: "whatsapp" };
+/** A message from the network as the journal keeps it. */
+export function storedFromNetwork(
+  message: NetworkMessage,
+  direction: "incoming" | "outgoing",
+  fields: { status: string; sendByApi: boolean },
+): StoredMessage {
+  return {
+    idMessage: message.idMessage,
+    direction,
+    chatId: message.chatId,
+    senderId: message.senderId,
+    senderName: message.senderName,
+    typeMessage: message.typeMessage,
+    journal: message.journal,
+    messageData: message.messageData,
+    status: fields.status,
+    sendByApi: fields.sendByApi,
+    sendMethod: null,
+    request: null,
+    createdAt: message.timestamp,
+  };
 }
 
 /**
- * Turns what happens to an instance into its state, its journal and its
- * notifications, each notification gated by the instance's settings exactly as
- * GREEN-API's flags gate them.
+ * The instance's state machine and what connectors report, turned into its state, its
+ * journal and its notifications, each notification gated by the instance's settings exactly
+ * as GREEN-API's flags gate them.
  */
-export class InstanceEvents implements ConnectorEvents {
-  private connector: MessengerConnector | undefined;
+export class InstanceLifecycle implements ConnectorEvents {
+  private connectors: ConnectorRegistry | undefined;
 
   constructor(
     private readonly deps: {
       instances: InstancesRepository;
-      journal: JournalRepository;
+      messages: MessagesRepository;
       notifications: NotificationQueue;
       clock: Clock;
     },
   ) {}
 
-  /** The connector reads events and events call the connector (auto-read): tie them after both exist. */
-  attach(connector: MessengerConnector): void {
-    this.connector = connector;
+  /** Connectors report events and events call connectors (auto-read): tied after both exist. */
+  attach(connectors: ConnectorRegistry): void {
+    this.connectors = connectors;
   }
 
-  private async notify(instance: InstanceRow, typeWebhook: string, fields: Record<string, unknown>, timestamp = this.deps.clock.now()) {
-    await this.deps.notifications.push(Number(instance.id_instance), {
+  private instanceData(instance: Instance) {
+    return {
+      idInstance: instance.idInstance,
+      wid: instance.wid,
+      typeInstance: this.connectors?.for(instance).typeInstance ?? "whatsapp",
+    };
+  }
+
+  private async notify(instance: Instance, typeWebhook: string, fields: Record<string, unknown>, timestamp = this.deps.clock.now()) {
+    await this.deps.notifications.push(instance.idInstance, {
       typeWebhook,
-      instanceData: instanceData(instance),
+      instanceData: this.instanceData(instance),
       timestamp: Math.floor(timestamp / 1000),
       ...fields,
     });
@@ -51,37 +79,27 @@ export class InstanceEvents implements ConnectorEvents {
 
   /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
   async changeState(
-    instance: InstanceRow,
-    state: string,
+    instance: Instance,
+    state: InstanceState,
     changes: { wid?: string; settlesAt?: number | null } = {},
     options: { onlyIfUnchanged?: boolean } = {},
-  ): Promise<InstanceRow> {
+  ): Promise<Instance> {
     const now = this.deps.clock.now();
     const wid = changes.wid ?? instance.wid;
-    const updated: InstanceRow = {
-      ...instance,
-      state,
-      wid,
-      state_settles_at: changes.settlesAt === undefined ? instance.state_settles_at : changes.settlesAt,
-      updated_at: now,
-    };
-    const write = {
-      state,
-      ...(changes.wid !== undefined ? { wid } : {}),
-      state_settles_at: updated.state_settles_at,
-      updated_at: now,
-    };
+    const stateSettlesAt = changes.settlesAt === undefined ? instance.stateSettlesAt : changes.settlesAt;
+    const updated: Instance = { ...instance, state, wid, stateSettlesAt };
+    const write = { state, ...(changes.wid !== undefined ? { wid } : {}), stateSettlesAt, now };
     if (options.onlyIfUnchanged) {
       // An automatic change (the end of "starting") yields to anything a person did meanwhile.
-      const changed = await this.deps.instances.updateIfUnchanged(instance, write);
-      if (!changed) return (await this.deps.instances.find(Number(instance.id_instance))) ?? instance;
+      const changed = await this.deps.instances.setStateIfUnchanged(instance, write);
+      if (!changed) return (await this.deps.instances.find(instance.idInstance)) ?? instance;
     } else {
       // What a person asks for (logout, reboot, link) applies whatever happened meanwhile.
-      await this.deps.instances.update(Number(instance.id_instance), write);
+      await this.deps.instances.setState(instance.idInstance, write);
     }
     if (state !== instance.state) {
-      await this.deps.instances.recordState(Number(instance.id_instance), state, phoneOf(wid), now);
-      if (readSettings(instance.settings).stateWebhook === "yes") {
+      await this.deps.instances.recordState(instance.idInstance, state, phoneOf(wid), now);
+      if (instance.settings.stateWebhook === "yes") {
         await this.notify(updated, "stateInstanceChanged", { stateInstance: state });
       }
     }
@@ -89,7 +107,7 @@ export class InstanceEvents implements ConnectorEvents {
   }
 
   /** Reboot, new settings and linking pass through "starting". */
-  async restart(instance: InstanceRow, wid?: string): Promise<InstanceRow> {
+  async restart(instance: Instance, wid?: string): Promise<Instance> {
     return this.changeState(instance, "starting", {
       ...(wid !== undefined ? { wid } : {}),
       settlesAt: this.deps.clock.now() + STARTING_MS,
@@ -114,15 +132,7 @@ export class InstanceEvents implements ConnectorEvents {
 
   async linked(idInstance: number, wid: string): Promise<void> {
     const instance = await this.deps.instances.find(idInstance);
-    if (!instance) return;
-    await this.deps.instances.update(idInstance, {
-      link_code: null,
-      link_code_expires_at: null,
-      pairing_code: null,
-      pairing_phone: null,
-      pairing_code_expires_at: null,
-    });
-    await this.restart(instance, wid);
+    if (instance) await this.restart(instance, wid);
   }
 
   async unlinked(idInstance: number): Promise<void> {
@@ -134,10 +144,12 @@ export class InstanceEvents implements ConnectorEvents {
     const instance = await this.deps.instances.find(idInstance);
     // A linked instance that is restarting still gets what arrives meanwhile.
     if (!instance?.wid) return;
-    const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "incoming", message, { status: "", sendByApi: false }));
+    const inserted = await this.deps.messages.insertOnce(
+      idInstance,
+      storedFromNetwork(message, "incoming", { status: "", sendByApi: false }),
+    );
     if (!inserted) return;
-    const settings = readSettings(instance.settings);
-    if (settings.incomingWebhook === "yes") {
+    if (instance.settings.incomingWebhook === "yes") {
       await this.notify(
         instance,
         "incomingMessageReceived",
@@ -155,25 +167,32 @@ export class InstanceEvents implements ConnectorEvents {
         message.timestamp,
       );
     }
-    if (settings.markIncomingMessagesReaded === "yes") {
-      await this.connector?.readChat(instance, message.chatId, message.idMessage);
+    if (instance.settings.markIncomingMessagesReaded === "yes") {
+      await this.connectors?.for(instance).readChat(instance, message.chatId, message.idMessage);
     }
   }
 
   async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
-    const inserted = await this.deps.journal.insertOnce(journalRow(idInstance, "outgoing", message, { status: "sent", sendByApi: false }));
-    if (inserted && readSettings(instance.settings).outgoingMessageWebhook === "yes") {
+    const inserted = await this.deps.messages.insertOnce(
+      idInstance,
+      storedFromNetwork(message, "outgoing", { status: "sent", sendByApi: false }),
+    );
+    if (inserted && instance.settings.outgoingMessageWebhook === "yes") {
       await this.notify(instance, "outgoingMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
   }
 
   /** After the API's own message left: outgoingAPIMessageReceived, when enabled. */
-  async apiMessageSent(instance: InstanceRow, message: NetworkMessage): Promise<void> {
-    if (readSettings(instance.settings).outgoingAPIMessageWebhook === "yes") {
+  async apiMessageSent(instance: Instance, message: NetworkMessage): Promise<void> {
+    if (instance.settings.outgoingAPIMessageWebhook === "yes") {
       await this.notify(instance, "outgoingAPIMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
+  }
+
+  async chatRead(idInstance: number, chatId: string, idMessage?: string): Promise<string[]> {
+    return this.deps.messages.markIncomingRead(idInstance, chatId, idMessage);
   }
 
   /**
@@ -189,21 +208,21 @@ export class InstanceEvents implements ConnectorEvents {
     const steps = isFinalFailure ? [status] : PROGRESSION.slice(0, PROGRESSION.indexOf(status) + 1);
     for (const step of steps) {
       const lower = Object.keys(STATUS_RANK).filter((other) => STATUS_RANK[other]! < STATUS_RANK[step]!);
-      const message = await this.deps.journal.advanceOutgoingStatus(idInstance, idMessage, step, lower);
+      const message = await this.deps.messages.advanceOutgoingStatus(idInstance, idMessage, step, lower);
       if (!message) continue;
-      if (isFinalFailure || readSettings(instance.settings).outgoingWebhook === "yes") {
+      if (isFinalFailure || instance.settings.outgoingWebhook === "yes") {
         await this.notify(instance, "outgoingMessageStatus", {
-          chatId: message.chat_id,
+          chatId: message.chatId,
           idMessage,
           status: step,
-          sendByApi: message.send_by_api === 1,
+          sendByApi: message.sendByApi,
         });
       }
     }
   }
 }
 
-function ownMessageFields(instance: InstanceRow, message: NetworkMessage) {
+function ownMessageFields(instance: Instance, message: NetworkMessage) {
   return {
     idMessage: message.idMessage,
     senderData: {
@@ -214,30 +233,5 @@ function ownMessageFields(instance: InstanceRow, message: NetworkMessage) {
       senderContactName: "",
     },
     messageData: message.messageData,
-  };
-}
-
-export function journalRow(
-  idInstance: number,
-  direction: "incoming" | "outgoing",
-  message: NetworkMessage,
-  options: { status: string; sendByApi: boolean; sendMethod?: string; request?: unknown },
-): MessageRow {
-  return {
-    id: createSortableId(message.timestamp),
-    id_instance: idInstance,
-    id_message: message.idMessage,
-    direction,
-    chat_id: message.chatId,
-    sender_id: message.senderId,
-    type_message: message.typeMessage,
-    content: JSON.stringify({ journal: message.journal, messageData: message.messageData, senderName: message.senderName }),
-    send_method: options.sendMethod ?? null,
-    request: options.request === undefined ? null : JSON.stringify(options.request),
-    status: options.status,
-    send_by_api: options.sendByApi ? 1 : 0,
-    is_read: 0,
-    created_at: message.timestamp,
-    sent_at: null,
   };
 }

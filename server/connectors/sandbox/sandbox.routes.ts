@@ -12,7 +12,7 @@ import {
 import type { Clock } from "../../clock.js";
 import { AppError, fieldError } from "../../errors.js";
 import { sessionOf } from "../../plugins/console-guard.js";
-import { chatIdOf, phoneOf } from "../../modules/green-api/ids.js";
+import { chatIdOf, phoneOf } from "../../modules/messaging/ids.js";
 import { SandboxLinkError, type SandboxNetwork } from "./sandbox-network.js";
 import type { SandboxRepository } from "./sandbox.repository.js";
 
@@ -30,7 +30,7 @@ export async function sandboxRoutes(
   const describe = async (number: string) => ({
     number,
     linkedInstances: (await network.linkedInstances(number)).map((instance) => ({
-      idInstance: Number(instance.id_instance),
+      idInstance: instance.idInstance,
       name: instance.name,
     })),
   });

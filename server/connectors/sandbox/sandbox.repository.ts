@@ -43,6 +43,54 @@ export class SandboxRepository {
     });
   }
 
+  findCodes(idInstance: number) {
+    return this.db.selectFrom("sandbox_link_code").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
+  }
+
+  async setLinkCode(idInstance: number, code: string, expiresAt: number): Promise<void> {
+    await this.db
+      .insertInto("sandbox_link_code")
+      .values({ id_instance: idInstance, link_code: code, link_code_expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column("id_instance").doUpdateSet({ link_code: code, link_code_expires_at: expiresAt }))
+      .execute();
+  }
+
+  async setPairingCode(idInstance: number, code: string, phone: string, expiresAt: number): Promise<void> {
+    const codes = { pairing_code: code, pairing_phone: phone, pairing_code_expires_at: expiresAt };
+    await this.db
+      .insertInto("sandbox_link_code")
+      .values({ id_instance: idInstance, ...codes })
+      .onConflict((conflict) => conflict.column("id_instance").doUpdateSet(codes))
+      .execute();
+  }
+
+  /** The instance whose QR link carries this code, while it is valid. */
+  async findByLinkCode(code: string, now: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom("sandbox_link_code")
+      .select("id_instance")
+      .where("link_code", "=", code)
+      .where("link_code_expires_at", ">", now)
+      .executeTakeFirst();
+    return row ? Number(row.id_instance) : undefined;
+  }
+
+  /** The instance that showed this pairing code for this phone, while it is valid. */
+  async findByPairingCode(code: string, phone: string, now: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom("sandbox_link_code")
+      .select("id_instance")
+      .where("pairing_code", "=", code)
+      .where("pairing_phone", "=", phone)
+      .where("pairing_code_expires_at", ">", now)
+      .executeTakeFirst();
+    return row ? Number(row.id_instance) : undefined;
+  }
+
+  async clearCodes(idInstance: number): Promise<void> {
+    await this.db.deleteFrom("sandbox_link_code").where("id_instance", "=", idInstance).execute();
+  }
+
   async hasPhone(number: string): Promise<boolean> {
     return (await this.db.selectFrom("sandbox_phone").select("number").where("number", "=", number).executeTakeFirst()) !== undefined;
   }

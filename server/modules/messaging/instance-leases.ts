@@ -1,0 +1,127 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { Clock } from "../../clock.js";
+import type { LeasesRepository } from "./leases.repository.js";
+
+/** A lease lives this long without renewal: a dead node's instances are taken over within it plus a tick. */
+export const LEASE_TTL_MS = 15_000;
+export const LEASE_RENEW_EVERY_MS = 5_000;
+/** Instances taken per tick: a node that starts beside busy ones does not grab everything at once. */
+const CLAIM_BATCH = 500;
+
+/** Proof that this node holds an instance: checked with every send and connector write. */
+export interface Fence {
+  node: string;
+  epoch: number;
+}
+
+export interface LeaseChanges {
+  acquired: Array<{ idInstance: number; epoch: number }>;
+  lost: number[];
+}
+
+/**
+ * Exactly one node at a time holds an instance's live connection and send loop. On
+ * PostgreSQL each node claims and renews leases (owner node, epoch, expiry) in the database;
+ * a node that dies stops renewing and another takes its instances over when they expire. The
+ * epoch is a fencing token: a node that lost a lease cannot send or write connector state,
+ * because those writes require its epoch. With SQLite there is one node and it owns everything.
+ */
+export class InstanceLeases {
+  private readonly held = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private lastRenewedAt = 0;
+  private listener: ((changes: LeaseChanges) => Promise<void>) | undefined;
+
+  constructor(
+    private readonly deps: {
+      /** Undefined on SQLite: one node owns every instance. */
+      repository: LeasesRepository | undefined;
+      nodeId: string;
+      clock: Clock;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  get nodeId(): string {
+    return this.deps.nodeId;
+  }
+
+  /** True when several nodes share the database and leases decide who does what. */
+  get isClustered(): boolean {
+    return this.deps.repository !== undefined;
+  }
+
+  /** Called after each tick with what this node gained and lost (connectors start and stop there). */
+  onChange(listener: (changes: LeaseChanges) => Promise<void>): void {
+    this.listener = listener;
+  }
+
+  /** The fence of an instance this node holds; undefined when it does not (or on one node: no fence needed). */
+  fenceOf(idInstance: number): Fence | undefined | "not-held" {
+    if (!this.isClustered) return undefined;
+    const epoch = this.held.get(idInstance);
+    return epoch === undefined ? "not-held" : { node: this.deps.nodeId, epoch };
+  }
+
+  holds(idInstance: number): boolean {
+    return !this.isClustered || this.held.has(idInstance);
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Whether this node renews its leases on time (for /readyz). */
+  get isRenewing(): boolean {
+    return !this.isClustered || this.deps.clock.now() - this.lastRenewedAt <= 2 * LEASE_RENEW_EVERY_MS + LEASE_TTL_MS / 3;
+  }
+
+  /** Renews what this node holds and takes what nobody holds; overlapping calls share one pass. */
+  tick(): Promise<void> {
+    this.ticking ??= this.renewAndClaim().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async renewAndClaim(): Promise<void> {
+    const repository = this.deps.repository;
+    if (!repository) return;
+    const now = this.deps.clock.now();
+    const expiresAt = now + LEASE_TTL_MS;
+    const renewed = await repository.renew(this.deps.nodeId, now, expiresAt);
+    const claimed = await repository.claimFree(this.deps.nodeId, now, expiresAt, CLAIM_BATCH);
+    this.lastRenewedAt = now;
+    const next = new Map<number, number>();
+    for (const lease of [...renewed, ...claimed]) next.set(lease.idInstance, lease.epoch);
+    const lost = [...this.held.keys()].filter((id) => !next.has(id));
+    const acquired = [...next].filter(([id, epoch]) => this.held.get(id) !== epoch).map(([idInstance, epoch]) => ({ idInstance, epoch }));
+    this.held.clear();
+    for (const [id, epoch] of next) this.held.set(id, epoch);
+    if (acquired.length > 0 || lost.length > 0) {
+      this.deps.log.info(
+        { node: this.deps.nodeId, acquired: acquired.length, lost: lost.length, held: next.size },
+        "instance leases changed",
+      );
+      await this.listener?.({ acquired, lost });
+    }
+  }
+
+  start(): void {
+    if (!this.isClustered) return;
+    const run = () =>
+      void this.tick().catch((error: unknown) => this.deps.log.error({ err: error, node: this.deps.nodeId }, "lease renewal failed"));
+    run();
+    this.timer = setInterval(run, LEASE_RENEW_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** Stops renewing and lets the leases go, so that another node takes over at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    if (this.deps.repository) await this.deps.repository.release(this.deps.nodeId);
+    this.held.clear();
+  }
+}

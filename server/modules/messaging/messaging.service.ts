@@ -1,0 +1,389 @@
+import { randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import type { z } from "zod";
+import { DEFAULT_SETTINGS, type InstanceSettings } from "../../../shared/green-api.js";
+import type { Clock } from "../../clock.js";
+import type { Contact, ConnectorHost, QrAnswer } from "../../connectors/connector.js";
+import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
+import type { SecretBox } from "../../security/secret-box.js";
+import { sha256Hex } from "../../security/tokens.js";
+import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
+import { createApiMessageId } from "./ids.js";
+import type { ConnectorKind, Instance, Notification, OutgoingMessage, StateChange, StoredMessage } from "./instance.js";
+import type { DatabaseSignals } from "../../db/database-signals.js";
+import type { InstanceLeases, LeaseChanges } from "./instance-leases.js";
+import type { InstanceLifecycle } from "./instance-lifecycle.js";
+import type { InstancesRepository } from "./instances.repository.js";
+import type { MessageWriter } from "./message-writer.js";
+import type { MessagesRepository } from "./messages.repository.js";
+import type { NotificationQueue } from "./notification-queue.js";
+import { SEND_QUEUE_TTL_MS, type SendLoop } from "./send-loop.js";
+import { settingsView, type setSettingsSchema } from "./settings.js";
+
+const ID_MIN = 1_100_000_000;
+const ID_MAX = 9_999_999_999;
+const DAY_MS = 24 * 60 * 60_000;
+
+/** 50 lower-case hex characters, as GREEN-API's tokens: 200 random bits. */
+function createApiToken(): string {
+  return randomBytes(25).toString("hex");
+}
+
+export type Authentication = Instance | "unknown" | "bad-token";
+
+/**
+ * The messaging core: instances' lifecycle and state, their message history, send queue and
+ * notification queue, behind one service. The compatible API, the console and the connectors
+ * talk to this service, never to its repositories. Data flows one way: a request is stored and
+ * acknowledged here, the send loop hands it to the instance's connector, and what the connector
+ * reports comes back through the lifecycle as statuses, incoming messages and notifications.
+ */
+export class MessagingService implements ConnectorHost {
+  constructor(
+    private readonly deps: {
+      instances: InstancesRepository;
+      messages: MessagesRepository;
+      notifications: NotificationQueue;
+      writer: MessageWriter;
+      lifecycle: InstanceLifecycle;
+      sendLoop: SendLoop;
+      leases: InstanceLeases;
+      signals: DatabaseSignals;
+      connectors: ConnectorRegistry;
+      secretBox: SecretBox;
+      audit: AuditRepository;
+      clock: Clock;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  // Instances
+
+  /**
+   * A new instance of the given connector, not linked, every notification off; answers it with
+   * its token, or undefined when the owner already has `quota` instances.
+   */
+  async create(
+    userId: string,
+    name: string,
+    connector: ConnectorKind,
+    quota: number,
+  ): Promise<{ instance: Instance; token: string } | undefined> {
+    const token = createApiToken();
+    const now = this.deps.clock.now();
+    for (;;) {
+      const created = await this.deps.instances.createWithinQuota(
+        {
+          idInstance: randomInt(ID_MIN, ID_MAX + 1),
+          userId,
+          name,
+          tokenHash: sha256Hex(token),
+          tokenSealed: this.deps.secretBox.seal(token),
+          settings: DEFAULT_SETTINGS,
+          connector,
+          now,
+        },
+        quota,
+      );
+      if (created === "over-quota") return undefined;
+      // Ten random digits rarely collide; when they do, draw again.
+      if (created !== "id-taken") {
+        await this.deps.instances.recordState(created.idInstance, created.state, "", now);
+        return { instance: created, token };
+      }
+    }
+  }
+
+  find(idInstance: number): Promise<Instance | undefined> {
+    return Number.isSafeInteger(idInstance) ? this.deps.instances.find(idInstance) : Promise.resolve(undefined);
+  }
+
+  findInstance(idInstance: number): Promise<Instance | undefined> {
+    return this.find(idInstance);
+  }
+
+  listForUser(userId: string): Promise<Instance[]> {
+    return this.deps.instances.listForUser(userId);
+  }
+
+  countForUser(userId: string): Promise<number> {
+    return this.deps.instances.countForUser(userId);
+  }
+
+  listInstancesLinkedTo(wid: string): Promise<Instance[]> {
+    return this.deps.instances.listByWid(wid);
+  }
+
+  async listChatIds(idInstance: number): Promise<string[]> {
+    return (await this.deps.messages.listChats(idInstance, 10_000)).map((chat) => chat.chatId);
+  }
+
+  /** The instance a compatible API call names, or why not: "unknown" (403) or "bad-token" (401). */
+  async authenticate(idInstance: number, token: string): Promise<Authentication> {
+    const found = Number.isSafeInteger(idInstance) ? await this.deps.instances.findWithTokenHash(idInstance) : undefined;
+    // A disabled account's instances answer as if they did not exist: 403.
+    if (!found || found.instance.isOwnerDisabled) return "unknown";
+    const presented = Buffer.from(sha256Hex(token), "hex");
+    const stored = Buffer.from(found.tokenHash, "hex");
+    return presented.length === stored.length && timingSafeEqual(presented, stored) ? found.instance : "bad-token";
+  }
+
+  private async audit(event: AuditEvent, instance: Instance, origin: RequestOrigin): Promise<void> {
+    await this.deps.audit.recordInstanceEvent(event, instance, origin, this.deps.clock.now());
+  }
+
+  async revealToken(instance: Instance, origin: RequestOrigin): Promise<string> {
+    const sealed = await this.deps.instances.findSealedToken(instance.idInstance);
+    if (sealed === undefined) throw new Error(`instance ${instance.idInstance} is gone`);
+    await this.audit("token_revealed", instance, origin);
+    return this.deps.secretBox.open(sealed);
+  }
+
+  /** A new token; the old one stops working with this write. */
+  async rotateToken(instance: Instance, origin: RequestOrigin): Promise<string> {
+    const token = createApiToken();
+    await this.deps.instances.setToken(instance.idInstance, sha256Hex(token), this.deps.secretBox.seal(token), this.deps.clock.now());
+    await this.audit("token_rotated", instance, origin);
+    return token;
+  }
+
+  /** The instance, its queues and history go; its connector drops what it kept. */
+  async delete(instance: Instance): Promise<void> {
+    await this.deps.instances.delete(instance.idInstance);
+    await this.deps.connectors.for(instance).forget(instance);
+  }
+
+  typeInstance(instance: Instance): string {
+    return this.deps.connectors.for(instance).typeInstance;
+  }
+
+  /** The connector kinds this server offers. */
+  get connectorKinds(): ConnectorKind[] {
+    return this.deps.connectors.kinds;
+  }
+
+  // State and settings
+
+  settings(instance: Instance): InstanceSettings {
+    return settingsView(instance.settings, instance.wid);
+  }
+
+  /** setSettings: saves, then the instance restarts to apply them, as GREEN-API's does. */
+  async updateSettings(instance: Instance, changes: z.output<typeof setSettingsSchema>): Promise<void> {
+    const settings = await this.deps.instances.mergeSettings(
+      instance.idInstance,
+      (stored) => ({ ...stored, ...changes }),
+      this.deps.clock.now(),
+    );
+    if (settings) await this.deps.lifecycle.restart({ ...instance, settings });
+  }
+
+  reboot(instance: Instance): Promise<Instance> {
+    return this.deps.lifecycle.restart(instance);
+  }
+
+  async logout(instance: Instance): Promise<void> {
+    await this.deps.connectors.for(instance).logout(instance);
+  }
+
+  qr(instance: Instance): Promise<QrAnswer> {
+    return this.deps.connectors.for(instance).qr(instance);
+  }
+
+  async pairingCode(instance: Instance, phoneNumber: string): Promise<{ status: boolean; code: string }> {
+    if (instance.state === "authorized" || instance.state === "starting") return { status: false, code: "" };
+    return { status: true, code: await this.deps.connectors.for(instance).pairingCode(instance, phoneNumber) };
+  }
+
+  stateHistory(instance: Instance, count: number): Promise<StateChange[]> {
+    return this.deps.instances.listStateHistory(instance.idInstance, count);
+  }
+
+  // Sending
+
+  private queued(instance: Instance, message: OutgoingMessage): StoredMessage {
+    return {
+      idMessage: createApiMessageId(),
+      direction: "outgoing",
+      chatId: message.chatId,
+      senderId: instance.wid,
+      senderName: "",
+      typeMessage: message.typeMessage,
+      journal: message.journal,
+      messageData: message.messageData,
+      status: "queued",
+      sendByApi: true,
+      sendMethod: message.sendMethod,
+      request: message.request,
+      createdAt: this.deps.clock.now(),
+    };
+  }
+
+  /** Queues messages and answers their idMessages once they are durably stored, all in one transaction. */
+  async queueSends(instance: Instance, messages: OutgoingMessage[]): Promise<string[]> {
+    const stored = messages.map((message) => this.queued(instance, message));
+    await Promise.all(stored.map((message) => this.deps.writer.write(instance.idInstance, message)));
+    return stored.map((message) => message.idMessage);
+  }
+
+  async queueSend(instance: Instance, message: OutgoingMessage): Promise<string> {
+    const [idMessage] = await this.queueSends(instance, [message]);
+    return idMessage!;
+  }
+
+  listQueued(instance: Instance): Promise<StoredMessage[]> {
+    return this.deps.messages.listQueued(instance.idInstance);
+  }
+
+  countQueued(instance: Instance): Promise<number> {
+    return this.deps.messages.countQueued(instance.idInstance);
+  }
+
+  clearQueue(instance: Instance): Promise<void> {
+    return this.deps.messages.clearQueue(instance.idInstance);
+  }
+
+  // The journal
+
+  findMessage(instance: Instance, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
+    return this.deps.messages.find(instance.idInstance, chatId, idMessage);
+  }
+
+  listChat(instance: Instance, chatId: string, count: number): Promise<StoredMessage[]> {
+    return this.deps.messages.listChat(instance.idInstance, chatId, count);
+  }
+
+  listSince(instance: Instance, direction: "incoming" | "outgoing", since: number): Promise<StoredMessage[]> {
+    return this.deps.messages.listSince(instance.idInstance, direction, since);
+  }
+
+  listChats(instance: Instance, count: number): Promise<Array<{ chatId: string; last: number }>> {
+    return this.deps.messages.listChats(instance.idInstance, count);
+  }
+
+  // The phone, through the connector
+
+  async readChat(instance: Instance, chatId: string, idMessage?: string): Promise<void> {
+    await this.deps.connectors.for(instance).readChat(instance, chatId, idMessage);
+  }
+
+  hasAccount(instance: Instance, phoneNumber: string): Promise<boolean> {
+    return this.deps.connectors.for(instance).hasAccount(instance, phoneNumber);
+  }
+
+  contacts(instance: Instance): Promise<Contact[]> {
+    return this.deps.connectors.for(instance).contacts(instance);
+  }
+
+  // Notifications
+
+  receiveNotification(instance: Instance, timeoutMs: number, signal?: AbortSignal): Promise<Notification | undefined> {
+    return this.deps.notifications.receive(instance.idInstance, timeoutMs, signal);
+  }
+
+  deleteNotification(instance: Instance, receiptId: number): Promise<boolean> {
+    return this.deps.notifications.delete(instance.idInstance, receiptId);
+  }
+
+  countNotifications(instance: Instance): Promise<number> {
+    return this.deps.notifications.count(instance.idInstance);
+  }
+
+  /** Empties the queue unless it was emptied less than everyMs ago; answers the wait left (0 = cleared). */
+  clearNotificationsAtMostEvery(instance: Instance, everyMs: number): Promise<number> {
+    return this.deps.notifications.clearAtMostEvery(instance.idInstance, everyMs);
+  }
+
+  // Background work
+
+  /**
+   * Starts this node's part: listening to the other nodes, holding leases (each acquired instance's
+   * connector starts, a lost one's stops), and the send loop.
+   */
+  async start(): Promise<void> {
+    this.deps.leases.onChange((changes) => this.applyLeaseChanges(changes));
+    await this.deps.signals.start();
+    if (this.deps.leases.isClustered) this.deps.leases.start();
+    else await this.startAllConnectors();
+    this.deps.sendLoop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.deps.sendLoop.stop();
+    await this.deps.writer.drain();
+    await this.deps.leases.stop();
+    await this.deps.signals.stop();
+  }
+
+  /** One node (SQLite) holds every instance: each connector session starts at once. */
+  private async startAllConnectors(): Promise<void> {
+    // Sandbox sessions need nothing opened; a connector that does opens them here.
+    for (const kind of this.deps.connectors.kinds) {
+      if (!this.deps.connectors.hasLiveSessions(kind)) continue;
+      for (const instance of await this.deps.instances.listByConnector(kind)) await this.startConnector(instance);
+    }
+  }
+
+  private async startConnector(instance: Instance): Promise<void> {
+    try {
+      await this.deps.connectors.for(instance).start(instance);
+    } catch (error) {
+      // One instance's connector failing to start must not keep the others (or the node) down.
+      this.deps.log.error({ err: error, idInstance: instance.idInstance }, "connector did not start");
+    }
+  }
+
+  private async applyLeaseChanges(changes: LeaseChanges): Promise<void> {
+    for (const idInstance of changes.lost) {
+      const instance = await this.deps.instances.find(idInstance);
+      if (instance) await this.deps.connectors.for(instance).stop(instance);
+    }
+    for (const { idInstance, epoch } of changes.acquired) {
+      const instance = await this.deps.instances.find(idInstance);
+      if (!instance) continue;
+      await this.startConnector(instance);
+      // Taken over from a node that stopped: what it left half-sent is settled now.
+      if (epoch > 1) await this.deps.sendLoop.recoverTakenOver(idInstance);
+    }
+  }
+
+  /** This node's name and how many instances it holds (logs, /readyz). */
+  get node(): { id: string; heldInstances: number | "all"; isRenewingLeases: boolean } {
+    const leases = this.deps.leases;
+    return { id: leases.nodeId, heldInstances: leases.isClustered ? leases.heldCount : "all", isRenewingLeases: leases.isRenewing };
+  }
+
+  /** Renews and claims leases now (tests drive it by hand). */
+  tickLeases(): Promise<void> {
+    return this.deps.leases.tick();
+  }
+
+  /** Ends every "starting" phase that is due. */
+  settle(): Promise<void> {
+    return this.deps.lifecycle.settle();
+  }
+
+  /** Takes the leases due and sends what is due now (tests drive it by hand). */
+  async runSendsOnce(): Promise<number> {
+    await this.deps.leases.tick();
+    return this.deps.sendLoop.runOnce();
+  }
+
+  /** Resolves when every acknowledged send handed in so far is written. */
+  drainWrites(): Promise<void> {
+    return this.deps.writer.drain();
+  }
+
+  recoverInterruptedSends(): Promise<number> {
+    return this.deps.sendLoop.recoverInterrupted();
+  }
+
+  /** What outlived its retention goes: queued messages and notifications after 24 hours, state history after 30 days. */
+  async removeExpired(): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.messages.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
+    await this.deps.notifications.deleteOlderThan(now - DAY_MS);
+    await this.deps.instances.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
+    await this.deps.sendLoop.recoverInterrupted();
+  }
+}
