@@ -14,121 +14,25 @@
  *   BENCH_DURATION=2 BENCH_ROUNDS=1 tsx bench/rate-limits.ts   shorter
  *   BENCH_PROFILE=/tmp/prof tsx bench/rate-limits.ts   CPU profiles of the servers
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
-import { startBenchApp, type Credentials } from "./fixtures/bench-app.js";
 import { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { createRateLimiter, type RateLimiter } from "../server/modules/green-api/rate-limiter.js";
+import { startServer, type BenchServer } from "./fixtures/bench-server.js";
+import { drive, inRounds, prime, settingsFromEnvironment } from "./fixtures/load.js";
+import { printBudget, printTable, summary } from "./fixtures/report.js";
+import { REDIS_URL, checkRedis } from "./fixtures/redis.js";
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const WARMUP_S = 1;
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 /** More instances than requests a second, so that no instance is asked twice within a second. */
-const INSTANCE_COUNT = Number(process.env.BENCH_INSTANCES ?? 40_000);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const settings = settingsFromEnvironment({ durationS: 2, warmupS: 1, rounds: 5, connections: 64, instances: 40_000 });
 const ACCURACY_S = 5;
 const ACCURACY_KEYS = 20;
 const ACCURACY_LIMIT = 50;
 const BUDGET_REDIS_RATIO = 0.5;
 const BUDGET_TOLERANCE = 0.1;
-
-type ChildMessage = { kind: "ready"; port: number; instances: Credentials[] };
-
-// ---------------------------------------------------------------- child side
-
-/** The real app on SQLite in a file, with INSTANCE_COUNT instances of one account. */
-async function serveApp(dataDir: string, environment: Record<string, string>): Promise<void> {
-  const { app, db, instances } = await startBenchApp({ dataDir, instanceCount: INSTANCE_COUNT, environment });
-
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  process.once(
-    "SIGTERM",
-    () =>
-      void app
-        .close()
-        .then(() => db.destroy())
-        .then(() => process.exit(0)),
-  );
-  const address = app.server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
-  process.send!({ kind: "ready", port: address.port, instances } satisfies ChildMessage);
-}
-
-// ---------------------------------------------------------------- parent side
-
-interface Child {
-  process: ChildProcess;
-  ready: ChildMessage;
-}
-
-async function startChild(dataDir: string, environment: Record<string, string>): Promise<Child> {
-  // BENCH_PROFILE=<folder> writes a CPU profile of each server there.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, "--import", "tsx", fileURLToPath(import.meta.url), "--serve", dataDir, JSON.stringify(environment)],
-    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-  );
-  const ready = await new Promise<ChildMessage>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`bench server ${JSON.stringify(environment)} exited (${code}) before it was ready`)));
-    child.on("message", (message: ChildMessage) => {
-      if (message.kind === "ready") resolve(message);
-    });
-  });
-  child.removeAllListeners("exit");
-  return { process: child, ready };
-}
-
-async function stopChild(child: Child | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.process.once("exit", () => resolve()));
-  child.process.kill("SIGTERM");
-  const killer = setTimeout(() => child.process.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(killer);
-}
-
-interface Figure {
-  name: string;
-  perSecond: number;
-  other: string;
-}
-
-/** getStateInstance over every instance in turn, after a warm-up; only 2xx answers count. */
-async function measure(name: string, server: Child): Promise<Figure> {
-  let next = 0;
-  const instances = server.ready.instances;
-  const options: autocannon.Options = {
-    url: `http://127.0.0.1:${server.ready.port}`,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    requests: [
-      {
-        method: "GET",
-        setupRequest: (request) => {
-          const instance = instances[next]!;
-          next = (next + 1) % instances.length;
-          return { ...request, path: `/waInstance${instance.idInstance}/getStateInstance/${instance.apiTokenInstance}` };
-        },
-      },
-    ],
-  };
-  await autocannon({ ...options, duration: WARMUP_S });
-  const result = await autocannon({ ...options, duration: DURATION_S });
-  const other = Object.entries(result.statusCodeStats ?? {})
-    .filter(([code]) => !code.startsWith("2"))
-    .map(([code, stats]) => `${code}×${stats.count ?? 0}`);
-  if (result.errors > 0) other.push(`errors×${result.errors}`);
-  if (result.timeouts > 0) other.push(`timeouts×${result.timeouts}`);
-  return { name, perSecond: result["2xx"] / result.duration, other: other.join(", ") || "none" };
-}
 
 /** Redis's CPU seconds a second during the Redis scenarios: on this machine it shares the cores. */
 const redisCpu: number[] = [];
@@ -217,50 +121,33 @@ async function accuracy(nodes: [Ask, Ask]): Promise<Accuracy> {
 
 async function main(): Promise<void> {
   const folders = await Promise.all([0, 1, 2].map(() => mkdtemp(path.join(os.tmpdir(), "switchboard-bench-"))));
-  const servers: Child[] = [];
+  const servers: BenchServer[] = [];
   const connections: Redis[] = [];
   const limiters: RateLimiter[] = [];
   try {
-    const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    await probe.connect().catch((error: unknown) => {
-      throw new Error(`no Redis at ${REDIS_URL} (BENCH_REDIS_URL): ${String(error)}`);
-    });
-    probe.disconnect();
-
+    await checkRedis();
+    const appWith = (folder: string, environment: Record<string, string>) =>
+      startServer({ kind: "app", dataDir: folder, instances: settings.instances, environment });
     const [memory, redis, off] = await Promise.all([
-      startChild(folders[0]!, {}),
-      startChild(folders[1]!, { REDIS_URL }),
-      startChild(folders[2]!, { API_RATE_LIMITS: "false" }),
+      appWith(folders[0]!, {}),
+      appWith(folders[1]!, { REDIS_URL }),
+      appWith(folders[2]!, { API_RATE_LIMITS: "false" }),
     ]);
     servers.push(memory, redis, off);
+    // Every instance cached first, as when all are in use: no scenario's first round pays for it.
+    await prime(servers, settings);
 
-    // The three take turns, ROUNDS times and each round starting with the next one, so that a
-    // passing load touches all alike; each round's figures are ratios to that round's in-process
-    // figure, and the medians are reported.
-    const scenarios = {
-      memory: () => measure("in-process limiter (one node)", memory),
-      redis: () => redisBusy(() => measure("Redis limiter (REDIS_URL)", redis)),
-      off: () => measure("no limits (API_RATE_LIMITS=false)", off),
-    };
-    const order = ["memory", "redis", "off"] as const;
-    const rounds: Array<Record<(typeof order)[number], Figure>> = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const figures: Partial<Record<(typeof order)[number], Figure>> = {};
-      for (let i = 0; i < order.length; i++) {
-        const scenario = order[(round + i) % order.length]!;
-        figures[scenario] = await scenarios[scenario]();
-      }
-      rounds.push(figures as Record<(typeof order)[number], Figure>);
-    }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const table = order.map((scenario) => ({
-      name: rounds[0]![scenario].name,
-      perSecond: median(rounds.map((round) => round[scenario].perSecond)),
-      ratio: median(rounds.map((round) => round[scenario].perSecond / round.memory.perSecond)),
-      ratios: rounds.map((round) => (round[scenario].perSecond / round.memory.perSecond).toFixed(2)).join(" / "),
-      other: [...new Set(rounds.map((round) => round[scenario].other))].join("; "),
-    }));
-    await Promise.all(servers.splice(0).map(stopChild));
+    // Each round's figures are ratios to that round's in-process figure; the medians are reported.
+    const rounds = await inRounds(
+      {
+        memory: () => drive("in-process limiter (one node)", [memory], "getStateInstance", settings),
+        redis: () => redisBusy(() => drive("Redis limiter (REDIS_URL)", [redis], "getStateInstance", settings)),
+        off: () => drive("no limits (API_RATE_LIMITS=false)", [off], "getStateInstance", settings),
+      },
+      settings.rounds,
+    );
+    const table = (["memory", "redis", "off"] as const).map((scenario) => summary(rounds, scenario, "memory"));
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
 
     // Two nodes per way of counting, each on a connection of its own; both ways see the same bursts at once.
     const keyPrefix = `switchboard-bench:${randomBytes(4).toString("hex")}`;
@@ -287,23 +174,19 @@ async function main(): Promise<void> {
     const clockSecond = limiters.map((limiter) => async (key: string) => limiter.allow(key, ACCURACY_LIMIT)) as [Ask, Ask];
     const [byFirstRequest, byClockSecond] = await Promise.all([accuracy(firstRequestWindow), accuracy(clockSecond)]);
 
-    const cores = os.cpus().length;
     process.stdout.write(
-      `Rate limits, ${cores} cores, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up, ` +
-        `${ROUNDS} rounds (medians shown), ${INSTANCE_COUNT} instances, SQLite file, Redis at ${REDIS_URL}\n`,
+      `Rate limits, ${os.cpus().length} cores, Node ${process.version}, ${settings.connections} connections, ` +
+        `${settings.durationS} s each after ${settings.warmupS} s warm-up, ${settings.rounds} rounds (medians shown), ` +
+        `${settings.instances} instances, SQLite file, Redis at ${REDIS_URL}\n`,
     );
-    process.stdout.write(`  ${"getStateInstance with".padEnd(36)} ${"2xx/s".padStart(9)}  ratio  rounds' ratios  non-2xx\n`);
-    for (const figure of table) {
-      process.stdout.write(
-        `  ${figure.name.padEnd(36)} ${figure.perSecond.toFixed(0).padStart(9)}  ${figure.ratio.toFixed(2).padStart(5)}  ${figure.ratios.padEnd(14)} ${figure.other}\n`,
-      );
-    }
+    printTable("getStateInstance with", table);
     process.stdout.write(
       `  Redis server CPU during the Redis scenario (warm-up included): ${redisCpu.map((share) => `${(share * 100).toFixed(0)}%`).join(" / ")} of a core\n`,
     );
     const redisRatio = table[1]!.ratio;
-    process.stdout.write(
-      `  ${redisRatio >= BUDGET_REDIS_RATIO ? "PASS" : "FAIL"} Redis limiter ≥ ${BUDGET_REDIS_RATIO * 100}% of the in-process one (${(redisRatio * 100).toFixed(0)}%)\n`,
+    printBudget(
+      redisRatio >= BUDGET_REDIS_RATIO,
+      `Redis limiter ≥ ${BUDGET_REDIS_RATIO * 100}% of the in-process one (${(redisRatio * 100).toFixed(0)}%)`,
     );
     process.stdout.write(
       `  accuracy: ${ACCURACY_KEYS} keys of ${ACCURACY_LIMIT} a second for ${ACCURACY_S} s, two nodes, bursts of ${ACCURACY_LIMIT / 5} about seven times a second;\n` +
@@ -315,19 +198,13 @@ async function main(): Promise<void> {
     ] as const) {
       process.stdout.write(`    ${name.padEnd(36)} ${figure.within}/${figure.total}  most ${figure.most}  fewest ${figure.fewest}\n`);
     }
-    process.stdout.write(
-      `  ${byClockSecond.within === byClockSecond.total ? "PASS" : "FAIL"} clock-second window within ${BUDGET_TOLERANCE * 100}% in every key-second\n`,
-    );
+    printBudget(byClockSecond.within === byClockSecond.total, `clock-second window within ${BUDGET_TOLERANCE * 100}% in every key-second`);
   } finally {
-    await Promise.all(servers.map(stopChild));
+    await Promise.all(servers.map((server) => server.stop()));
     await Promise.all(limiters.map((limiter) => limiter.close()));
     for (const connection of connections) connection.disconnect();
     await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
   }
 }
 
-if (process.argv[2] === "--serve") {
-  await serveApp(process.argv[3] ?? "", JSON.parse(process.argv[4] ?? "{}") as Record<string, string>);
-} else {
-  await main();
-}
+await main();

@@ -8,6 +8,7 @@ import { AccountsRepository } from "./modules/accounts/accounts.repository.js";
 import { SessionsRepository } from "./modules/accounts/sessions.repository.js";
 import { SessionsService } from "./modules/accounts/sessions.service.js";
 import { AuditRepository } from "./modules/audit/audit.repository.js";
+import { DatabaseSignals } from "./db/database-signals.js";
 import { InstancesRepository } from "./modules/messaging/instances.repository.js";
 
 const USAGE = `Usage: npm run admin -- <command>
@@ -26,7 +27,9 @@ export interface AdminOutput {
 /** Runs one operator command against the database; answers the process's exit code. */
 export async function runAdminCommand(args: string[], deps: { db: Kysely<Database>; out: AdminOutput; clock?: Clock }): Promise<number> {
   const [command, email] = args;
-  const instances = new InstancesRepository(deps.db);
+  // The command changes what running nodes keep in memory (a disabled owner): it tells them.
+  const signals = new DatabaseSignals(deps.db, { warn: (_details, message) => deps.out.write(`warning: ${message}\n`) });
+  const instances = new InstancesRepository(deps.db, signals);
   const administration = new AccountAdministration({
     accounts: new AccountsRepository(deps.db),
     sessions: new SessionsService(new SessionsRepository(deps.db), deps.clock ?? systemClock),

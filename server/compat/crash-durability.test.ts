@@ -10,18 +10,17 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServerProcess, type ServerProcess } from "../test/server-process.js";
 import { ConsoleClient } from "../test/console-client.js";
-import { testDialect, testPostgresUrl } from "../test/test-database.js";
+import { createPostgresDatabase, testDialect } from "../test/test-database.js";
 
 const INSTANCES = 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const servers = new Set<ServerProcess>();
 const dataDirs: string[] = [];
-const databases: string[] = [];
+const databases: Array<{ drop(): Promise<void> }> = [];
 
 /** The real server on a data folder (and database) that outlive it. */
 async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<ServerProcess> {
@@ -42,34 +41,16 @@ async function freshStore(): Promise<{ dataDir: string; databaseUrl: string | un
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "switchboard-crash-"));
   dataDirs.push(dataDir);
   if (testDialect === "sqlite") return { dataDir, databaseUrl: undefined };
-  // A database rather than a schema: the server's migrator, given no schema, looks for its tables in every schema.
-  const name = `crash_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: testPostgresUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  databases.push(name);
-  const url = new URL(testPostgresUrl);
-  url.pathname = `/${name}`;
-  return { dataDir, databaseUrl: url.toString() };
+  const database = await createPostgresDatabase("crash");
+  databases.push(database);
+  return { dataDir, databaseUrl: database.url };
 }
 
 afterAll(async () => {
   for (const server of servers) server.child.kill("SIGKILL");
   await sleep(100);
   for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
-  if (databases.length > 0) {
-    const admin = new pg.Client({ connectionString: testPostgresUrl });
-    await admin.connect();
-    try {
-      for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`);
-    } finally {
-      await admin.end();
-    }
-  }
+  for (const database of databases) await database.drop();
 });
 
 interface Instance {

@@ -1,9 +1,13 @@
 import { EventEmitter } from "node:events";
-import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
 import type pg from "pg";
 import { postgresPoolOf } from "./create-db.js";
 import type { Database } from "./schema.js";
+
+/** Where a signal that could not be sent is reported (the server's logger, or a command's output). */
+export interface SignalsLog {
+  warn(details: object, message: string): void;
+}
 
 /** The channels nodes tell each other about: a notification was stored; an instance row changed. */
 export type SignalChannel = "notification" | "instance";
@@ -25,7 +29,7 @@ export class DatabaseSignals {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: SignalsLog,
   ) {
     this.local.setMaxListeners(0);
   }

@@ -68,3 +68,23 @@ export async function createTestDatabase(options: { sqliteInFile?: boolean } = {
     },
   };
 }
+
+/**
+ * A whole PostgreSQL database of its own, for server processes (their migrator, given no schema,
+ * looks for its tables in every schema of the database); `drop` removes it, connections and all.
+ */
+export async function createPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const onServer = async (statement: string) => {
+    const admin = createDb({ dialect: "postgres", url: testPostgresUrl });
+    try {
+      await sql.raw(statement).execute(admin);
+    } finally {
+      await admin.destroy();
+    }
+  };
+  await onServer(`create database ${name}`);
+  const url = new URL(testPostgresUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => onServer(`drop database if exists ${name} with (force)`) };
+}

@@ -13,7 +13,7 @@ import type {
   NetworkMessage,
   QrAnswer,
 } from "../connector.js";
-import type { SandboxRepository } from "./sandbox.repository.js";
+import type { SandboxMessageRow, SandboxRepository } from "./sandbox.repository.js";
 import type { AccountDataOwner } from "../../modules/accounts/accounts.service.js";
 
 /** A QR code is replaced this often, as WhatsApp's are. */
@@ -134,8 +134,12 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   async deliveryOf(instance: Instance, idMessage: string): Promise<DeliveryStatus | undefined> {
     const copies = await this.deps.sandbox.listCopies(idMessage);
     const senderCopy = copies.find((copy) => copy.from_me === 1 && copy.phone_number === phoneOf(instance.wid));
-    if (senderCopy?.status) return senderCopy.status as DeliveryStatus;
-    return copies.some((copy) => copy.from_me === 0) ? "delivered" : undefined;
+    if (!senderCopy?.status) return copies.some((copy) => copy.from_me === 0) ? "delivered" : undefined;
+    // Delivered to a phone means the phone has it; an instance-only recipient leaves the sender's word.
+    const reachedPhone = copies.some((copy) => copy.from_me === 0 && copy.phone_number === senderCopy.peer_number);
+    const isClaimed = senderCopy.status === "delivered" || senderCopy.status === "read";
+    if (isClaimed && !reachedPhone && (await this.deps.sandbox.hasPhone(senderCopy.peer_number))) return undefined;
+    return senderCopy.status as DeliveryStatus;
   }
 
   readonly exportKey = "sandboxPhones";
@@ -214,8 +218,9 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const exists = await this.numberHasAccount(toNumber);
     const status: DeliveryStatus = exists ? "delivered" : "noAccount";
     const text = displayText(message);
+    const copies: SandboxMessageRow[] = [];
     if (await this.deps.sandbox.hasPhone(fromNumber)) {
-      await this.deps.sandbox.addMessage({
+      copies.push({
         id: createSortableId(message.timestamp),
         phone_number: fromNumber,
         peer_number: toNumber,
@@ -228,9 +233,8 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         created_at: message.timestamp,
       });
     }
-    if (!exists) return status;
-    if (await this.deps.sandbox.hasPhone(toNumber)) {
-      await this.deps.sandbox.addMessage({
+    if (exists && (await this.deps.sandbox.hasPhone(toNumber))) {
+      copies.push({
         id: createSortableId(message.timestamp),
         phone_number: toNumber,
         peer_number: fromNumber,
@@ -243,6 +247,9 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         created_at: message.timestamp,
       });
     }
+    // Together: a crash between two writes would leave the sender's copy saying "delivered" alone.
+    await this.deps.sandbox.addMessages(copies);
+    if (!exists) return status;
     const received: NetworkMessage = {
       ...message,
       chatId: chatIdOf(fromNumber),

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
+import { sqliteHandleOf } from "../../db/create-db.js";
 import type { Database, SandboxMessageTable } from "../../db/schema.js";
 
 export type SandboxMessageRow = Selectable<SandboxMessageTable>;
@@ -7,28 +8,40 @@ export type SandboxMessageRow = Selectable<SandboxMessageTable>;
 export class SandboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Opens the phone for this account; false when another account already has the number. */
-  async openPhone(number: string, userId: string, now: number): Promise<boolean> {
-    await this.db
-      .insertInto("sandbox_phone")
-      .values({ number, user_id: userId, created_at: now })
-      .onConflict((conflict) => conflict.column("number").doNothing())
-      .execute();
-    return this.isOwnedBy(number, userId);
+  /**
+   * Opens the phone for this account (reopening its own is fine at any count): "over-quota" when
+   * it already has `quota` phones, "taken" when another account has the number. The count and
+   * the insert share a transaction that locks the account's row on PostgreSQL (SQLite runs one
+   * transaction at a time), so concurrent opens cannot overrun the quota.
+   */
+  async openPhone(number: string, userId: string, now: number, quota: number): Promise<"opened" | "over-quota" | "taken"> {
+    const isSqlite = sqliteHandleOf(this.db) !== undefined;
+    return this.db.transaction().execute(async (trx) => {
+      if (!isSqlite) await trx.selectFrom("user").select("id").where("id", "=", userId).forUpdate().execute();
+      const ownerOf = async () =>
+        (await trx.selectFrom("sandbox_phone").select("user_id").where("number", "=", number).executeTakeFirst())?.user_id;
+      const owner = await ownerOf();
+      if (owner === userId) return "opened";
+      const { count } = await trx
+        .selectFrom("sandbox_phone")
+        .select((eb) => eb.fn.countAll().as("count"))
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
+      if (Number(count) >= quota) return "over-quota";
+      if (owner !== undefined) return "taken";
+      await trx
+        .insertInto("sandbox_phone")
+        .values({ number, user_id: userId, created_at: now })
+        .onConflict((conflict) => conflict.column("number").doNothing())
+        .execute();
+      // Another account may have opened the number meanwhile: its lock is not ours.
+      return (await ownerOf()) === userId ? "opened" : "taken";
+    });
   }
 
   async isOwnedBy(number: string, userId: string): Promise<boolean> {
     const row = await this.db.selectFrom("sandbox_phone").select("user_id").where("number", "=", number).executeTakeFirst();
     return row?.user_id === userId;
-  }
-
-  async countPhonesOf(userId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom("sandbox_phone")
-      .select((eb) => eb.fn.countAll().as("count"))
-      .where("user_id", "=", userId)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
   }
 
   listPhonesOf(userId: string): Promise<Array<{ number: string; created_at: number }>> {
@@ -101,8 +114,21 @@ export class SandboxRepository {
     return rows.map((row) => row.peer_number);
   }
 
-  async addMessage(row: SandboxMessageRow): Promise<void> {
-    await this.db.insertInto("sandbox_message").values(row).execute();
+  /**
+   * The copies of one message (the sender's, the recipient's) in one transaction: both or
+   * neither. A copy a phone already has (a send retried after a crash) is not written twice.
+   */
+  async addMessages(rows: SandboxMessageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const kept = await trx
+        .selectFrom("sandbox_message")
+        .select(["phone_number", "from_me"])
+        .where("id_message", "in", [...new Set(rows.map((row) => row.id_message))])
+        .execute();
+      const fresh = rows.filter((row) => !kept.some((copy) => copy.phone_number === row.phone_number && copy.from_me === row.from_me));
+      if (fresh.length > 0) await trx.insertInto("sandbox_message").values(fresh).execute();
+    });
   }
 
   /** The latest messages of a chat, oldest first: a phone's screen shows the last 500. */

@@ -43,14 +43,11 @@ export async function sandboxRoutes(
     "/phones",
     { schema: { body: z.strictObject({ number: phoneNumberSchema }), response: { 200: z.object({ phone: sandboxPhoneSchema }) } } },
     async (request) => {
-      const userId = sessionOf(request).user_id;
-      const isOwnAlready = await sandbox.isOwnedBy(request.body.number, userId);
-      if (!isOwnAlready && (await sandbox.countPhonesOf(userId)) >= maxPhonesPerAccount) {
+      const opened = await sandbox.openPhone(request.body.number, sessionOf(request).user_id, clock.now(), maxPhonesPerAccount);
+      if (opened === "over-quota") {
         throw new AppError("quota_exceeded", undefined, `An account may have at most ${maxPhonesPerAccount} sandbox phones.`);
       }
-      if (!(await sandbox.openPhone(request.body.number, userId, clock.now()))) {
-        throw fieldError("number", "number_taken");
-      }
+      if (opened === "taken") throw fieldError("number", "number_taken");
       return { phone: await describe(request.body.number) };
     },
   );

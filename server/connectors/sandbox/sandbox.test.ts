@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, createClient, registerPerson, type TestApp } from "../../test/build-test-app.js";
+import { SandboxRepository } from "./sandbox.repository.js";
 
 let harness: TestApp;
 beforeAll(async () => {
@@ -82,6 +83,31 @@ describe("sandbox phones", () => {
   it("is for signed-in console users only", async () => {
     const response = await createClient(harness.app).post("/api/sandbox/phones", { number: "79005550002" });
     expect(response.statusCode).toBe(401);
+  });
+});
+
+describe("a message's copies", () => {
+  it("are written together or not at all, and a phone keeps one copy however often it is sent", async () => {
+    const sandbox = new SandboxRepository(harness.database.db);
+    const copy = (id: string, idMessage: string, fromMe: 0 | 1) => ({
+      id,
+      phone_number: fromMe ? "79005550070" : "79005550071",
+      peer_number: fromMe ? "79005550071" : "79005550070",
+      id_message: idMessage,
+      from_me: fromMe,
+      type_message: "textMessage",
+      text: "both or neither",
+      status: fromMe ? "delivered" : null,
+      is_read: fromMe,
+      created_at: 1,
+    });
+    await sandbox.addMessages([copy("copy-a", "FIRST", 1)]);
+    // The recipient's copy fails (its id is taken): the sender's is not left behind alone.
+    await expect(sandbox.addMessages([copy("copy-b", "SECOND", 1), copy("copy-a", "SECOND", 0)])).rejects.toThrow();
+    expect(await sandbox.listCopies("SECOND")).toEqual([]);
+    // Sent again: the sender keeps its first copy, the recipient gets its own.
+    await sandbox.addMessages([copy("copy-c", "FIRST", 1), copy("copy-d", "FIRST", 0)]);
+    expect((await sandbox.listCopies("FIRST")).map((row) => row.id).sort()).toEqual(["copy-a", "copy-d"]);
   });
 });
 

@@ -311,4 +311,19 @@ describe("quotas", () => {
     expect(refused.json()).toMatchObject({ error: "quota_exceeded", message: expect.stringContaining("at most 2 sandbox phones") });
     expect((await client.post("/api/sandbox/phones", { number: first })).statusCode).toBe(200);
   });
+
+  it("holds the sandbox phone quota under concurrent opens", async () => {
+    const { client } = await registerPerson(harness.app);
+    const numbers = Array.from({ length: 6 }, () => newPhone());
+    const answers = await Promise.all(numbers.map((number) => client.post("/api/sandbox/phones", { number })));
+    const opened = numbers.filter((_, index) => answers[index]!.statusCode === 200);
+    expect(opened).toHaveLength(2);
+    for (const refused of answers.filter((answer) => answer.statusCode !== 200)) {
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ error: "quota_exceeded" });
+    }
+    const stored = await harness.database.db.selectFrom("sandbox_phone").select("number").where("number", "in", numbers).execute();
+    expect(stored.map((row) => row.number).sort()).toEqual([...opened].sort());
+    expect((await client.post("/api/sandbox/phones", { number: opened[0]! })).statusCode).toBe(200);
+  });
 });

@@ -495,6 +495,41 @@ describe("sends cut short by a crash", () => {
     const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats/${alice.phone}@c.us/messages`)).json().messages;
     expect(onPhone.map((message: { text: string }) => message.text)).toEqual(["made it", "lost"]);
   });
+
+  it("sends again a message whose sender's copy was written but the recipient's was not", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "yes" });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const idMessage = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "half way" })).json().idMessage;
+    await flushSends(harness);
+    await drainNotifications(harness.app, alice);
+    // As a crash between the two copies left it: the sender's phone says delivered, the friend has nothing.
+    await harness.database.db
+      .deleteFrom("sandbox_message")
+      .where("id_message", "=", idMessage)
+      .where("phone_number", "=", friend)
+      .execute();
+    await harness.database.db
+      .updateTable("message")
+      .set({ status: "pending", sent_at: harness.clock.now() })
+      .where("id_message", "=", idMessage)
+      .where("direction", "=", "outgoing")
+      .execute();
+
+    harness.clock.advance(60_001);
+    expect(await harness.app.messaging.recoverInterruptedSends()).toBe(1);
+    expect((await callApi(harness.app, alice, "GET", "showMessagesQueue")).json()).toEqual([
+      expect.objectContaining({ messageID: idMessage, type: "sendMessage" }),
+    ]);
+    await flushSends(harness);
+    const texts = async (phone: string, peer: string) =>
+      (await client.get(`/api/sandbox/phones/${phone}/chats/${peer}@c.us/messages`)).json().messages.map((m: { text: string }) => m.text);
+    expect(await texts(friend, alice.phone)).toEqual(["half way"]);
+    // The sender's phone keeps one copy, not one per attempt.
+    expect(await texts(alice.phone, friend)).toEqual(["half way"]);
+    const [outgoing] = (await callApi(harness.app, alice, "GET", "lastOutgoingMessages")).json();
+    expect(outgoing).toMatchObject({ idMessage, statusMessage: "delivered" });
+  });
 });
 
 describe("notification queue", () => {

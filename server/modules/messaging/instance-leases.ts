@@ -39,7 +39,7 @@ export class InstanceLeases {
       repository: LeasesRepository | undefined;
       nodeId: string;
       clock: Clock;
-      log: FastifyBaseLogger;
+      log: Pick<FastifyBaseLogger, "info" | "error">;
     },
   ) {}
 
@@ -72,9 +72,9 @@ export class InstanceLeases {
     return this.held.size;
   }
 
-  /** Whether this node renews its leases on time (for /readyz). */
+  /** Whether this node renews its leases on time (for /readyz): its last renewal has not yet run out. */
   get isRenewing(): boolean {
-    return !this.isClustered || this.deps.clock.now() - this.lastRenewedAt <= 2 * LEASE_RENEW_EVERY_MS + LEASE_TTL_MS / 3;
+    return !this.isClustered || this.deps.clock.now() - this.lastRenewedAt < LEASE_TTL_MS;
   }
 
   /** Renews what this node holds and takes what nobody holds; overlapping calls share one pass. */
@@ -108,20 +108,31 @@ export class InstanceLeases {
     }
   }
 
-  start(): void {
-    if (!this.isClustered) return;
+  /** Renews every period; resolves after the first pass, so that the node starts holding its share (never rejects). */
+  start(): Promise<void> {
+    if (!this.isClustered) return Promise.resolve();
     const run = () =>
-      void this.tick().catch((error: unknown) => this.deps.log.error({ err: error, node: this.deps.nodeId }, "lease renewal failed"));
-    run();
-    this.timer = setInterval(run, LEASE_RENEW_EVERY_MS);
+      this.tick().catch((error: unknown) => this.deps.log.error({ err: error, node: this.deps.nodeId }, "lease renewal failed"));
+    this.timer = setInterval(() => void run(), LEASE_RENEW_EVERY_MS);
     this.timer.unref();
+    return run();
   }
 
-  /** Stops renewing and lets the leases go, so that another node takes over at once. */
+  /**
+   * Stops renewing, closes this node's sessions (the listener hears them lost) and then lets the
+   * leases go, so that another node takes over at once without two live sessions overlapping.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.ticking;
-    if (this.deps.repository) await this.deps.repository.release(this.deps.nodeId);
+    this.timer = undefined;
+    // A failed last tick was logged where it ran; the leases must be let go all the same.
+    await this.ticking?.catch(() => undefined);
+    const lost = [...this.held.keys()];
     this.held.clear();
+    try {
+      if (lost.length > 0) await this.listener?.({ acquired: [], lost });
+    } finally {
+      if (this.deps.repository) await this.deps.repository.release(this.deps.nodeId);
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { Database, InstanceTable } from "../../db/schema.js";
 import { sqliteHandleOf } from "../../db/create-db.js";
 import { createSortableId } from "../../security/tokens.js";
 import { CONNECTOR_KINDS, type ConnectorKind, type Instance, type StateChange } from "./instance.js";
+import type { DatabaseSignals } from "../../db/database-signals.js";
 import type { Fence } from "./instance-leases.js";
 import { readSettings } from "./settings.js";
 
@@ -48,6 +49,9 @@ function newRow(fields: NewInstance): InstanceRow {
   };
 }
 
+/** The signal payload that drops every cached instance. */
+const ALL = "*";
+
 /** How many instances the SQLite cache keeps: about 1.5 KB each. */
 const CACHE_ROWS = 100_000;
 
@@ -77,35 +81,61 @@ function toInstance(row: InstanceRow): Instance {
 /** The instance table. Rows stay here: every caller gets an Instance, which holds no token. */
 export class InstancesRepository {
   /**
-   * Every API call reads its instance. On SQLite this process is the only server writing the
-   * table (one node), and every write below goes through this class, which drops the entry
-   * from the cache; a commit by another connection (the operator's admin command) changes
-   * SQLite's data_version, which empties the cache: so the cache is always what the table holds.
-   * Two counters are written elsewhere, in the transactions they belong to, and are not part of
-   * an Instance: has_queued (the messages) and last_receipt_id (the notification queue).
-   * PostgreSQL serves several nodes, each writing, so there every read goes to the database.
+   * Every API call reads its instance, so each node keeps instances in memory. Every write
+   * below goes through this class, which drops the entry from the cache and, on PostgreSQL,
+   * signals the other nodes to drop theirs (LISTEN/NOTIFY); a lost signal connection empties the
+   * cache. On SQLite (one node) a commit by another connection (the operator's admin command)
+   * changes data_version, which empties the cache. A read caches its answer only if no
+   * invalidation arrived while it read, so a stale row is never kept. Two counters are written
+   * elsewhere, in the transactions they belong to, and are not part of an Instance: has_queued
+   * (the messages) and last_receipt_id (the notification queue).
    */
-  private readonly cache: Map<number, InstanceWithTokenHash> | undefined;
+  private readonly cache = new Map<number, InstanceWithTokenHash>();
   private readonly findOnSqlite: ((idInstance: number) => InstanceRow | undefined) | undefined;
   private readonly readDataVersion: (() => number) | undefined;
   private seenDataVersion = 0;
+  /** Counts invalidations: a read that saw it change meanwhile does not cache what it read. */
+  private invalidations = 0;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Tells the other nodes what this one wrote; without it (a one-off command) nothing is cached. */
+    private readonly signals?: DatabaseSignals,
+  ) {
     const sqlite = sqliteHandleOf(db);
     if (sqlite) {
       // One synchronous prepared statement: Kysely's asynchronous round costs more than the read.
       const statement = sqlite.prepare<[number], InstanceRow>('select * from "instance" where "id_instance" = ?');
       this.findOnSqlite = (idInstance) => statement.get(idInstance);
-      this.cache = new Map();
       // SQLite's data_version changes when another connection (the operator's admin command) commits.
       const dataVersion = sqlite.prepare<[], number>("pragma data_version").pluck();
       this.readDataVersion = () => dataVersion.get() ?? 0;
       this.seenDataVersion = this.readDataVersion();
     }
+    signals?.subscribe("instance", (payload) => {
+      if (payload === ALL) this.dropAll();
+      else this.drop(Number(payload));
+    });
+    signals?.onSignalsMissed(() => this.dropAll());
+  }
+
+  private get isCaching(): boolean {
+    return this.signals !== undefined || this.findOnSqlite !== undefined;
+  }
+
+  private drop(idInstance: number): void {
+    this.invalidations++;
+    this.cache.delete(idInstance);
+  }
+
+  private dropAll(): void {
+    this.invalidations++;
+    this.cache.clear();
   }
 
   private forget(idInstance: number): void {
-    this.cache?.delete(idInstance);
+    this.drop(idInstance);
+    void this.signals?.publish("instance", String(idInstance));
   }
 
   /**
@@ -150,23 +180,26 @@ export class InstancesRepository {
    * which costs several times the read itself; the answer is the same either way.
    */
   async findWithTokenHash(idInstance: number): Promise<InstanceWithTokenHash | undefined> {
-    if (!this.cache || !this.findOnSqlite) {
-      const row = await this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
-      return row ? { instance: toInstance(row), tokenHash: row.token_hash } : undefined;
-    }
-    const version = this.readDataVersion?.() ?? 0;
-    if (version !== this.seenDataVersion) {
-      this.seenDataVersion = version;
-      this.cache.clear();
+    if (this.readDataVersion) {
+      const version = this.readDataVersion();
+      if (version !== this.seenDataVersion) {
+        this.seenDataVersion = version;
+        this.dropAll();
+      }
     }
     const cached = this.cache.get(idInstance);
     if (cached) return cached;
-    const row = this.findOnSqlite(idInstance);
+    const invalidationsBefore = this.invalidations;
+    const row = this.findOnSqlite
+      ? this.findOnSqlite(idInstance)
+      : await this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
     if (!row) return undefined;
     const found = { instance: toInstance(row), tokenHash: row.token_hash };
-    // Oldest first out: a Map iterates in insertion order.
-    if (this.cache.size >= CACHE_ROWS) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(idInstance, found);
+    if (this.isCaching && this.invalidations === invalidationsBefore) {
+      // Oldest first out: a Map iterates in insertion order.
+      if (this.cache.size >= CACHE_ROWS) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(idInstance, found);
+    }
     return found;
   }
 
@@ -199,7 +232,9 @@ export class InstancesRepository {
       .set({ owner_disabled: isDisabled ? 1 : 0 })
       .where("user_id", "=", userId)
       .execute();
-    this.cache?.clear();
+    this.dropAll();
+    // Another process (the operator's command) must reach every node: all of them drop everything.
+    await this.signals?.publish("instance", ALL);
   }
 
   async listForUser(userId: string): Promise<Instance[]> {

@@ -41,7 +41,7 @@ export function createMessagingCore(deps: {
 }): MessagingCore {
   const { db, clock, connectors } = deps;
   const signals = new DatabaseSignals(db, deps.log);
-  const instances = new InstancesRepository(db);
+  const instances = new InstancesRepository(db, signals);
   const messages = new MessagesRepository(db);
   const notifications = new NotificationQueue(db, clock, signals);
   const lifecycle = new InstanceLifecycle({ instances, messages, notifications, clock });

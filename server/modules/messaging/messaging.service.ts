@@ -147,10 +147,12 @@ export class MessagingService implements ConnectorHost {
     return token;
   }
 
-  /** The instance, its queues and history go; its connector drops what it kept. */
+  /** The instance, its queues and history go; its connector's session ends and drops what it kept. */
   async delete(instance: Instance): Promise<void> {
+    const connector = this.deps.connectors.for(instance);
+    if (this.deps.leases.holds(instance.idInstance)) await connector.stop(instance);
     await this.deps.instances.delete(instance.idInstance);
-    await this.deps.connectors.for(instance).forget(instance);
+    await connector.forget(instance);
   }
 
   typeInstance(instance: Instance): string {
@@ -300,19 +302,30 @@ export class MessagingService implements ConnectorHost {
    * Starts this node's part: listening to the other nodes, holding leases (each acquired instance's
    * connector starts, a lost one's stops), and the send loop.
    */
-  async start(): Promise<void> {
+  async start(options: { runsLoops?: boolean } = {}): Promise<void> {
+    const runsLoops = options.runsLoops ?? true;
     this.deps.leases.onChange((changes) => this.applyLeaseChanges(changes));
     await this.deps.signals.start();
-    if (this.deps.leases.isClustered) this.deps.leases.start();
-    else await this.startAllConnectors();
-    this.deps.sendLoop.start();
+    if (!this.deps.leases.isClustered) await this.startAllConnectors();
+    // Under a clock a test moves by hand, the test drives leases and sends itself.
+    else if (runsLoops) await this.deps.leases.start();
+    else await this.deps.leases.tick();
+    if (runsLoops) this.deps.sendLoop.start();
   }
 
   async stop(): Promise<void> {
-    await this.deps.sendLoop.stop();
-    await this.deps.writer.drain();
-    await this.deps.leases.stop();
-    await this.deps.signals.stop();
+    // Every part stops even when one fails (a database gone): a listening connection left open
+    // would keep the pool, and the process, from closing.
+    try {
+      await this.deps.sendLoop.stop();
+      await this.deps.writer.drain();
+    } finally {
+      try {
+        await this.deps.leases.stop();
+      } finally {
+        await this.deps.signals.stop();
+      }
+    }
   }
 
   /** One node (SQLite) holds every instance: each connector session starts at once. */
@@ -384,6 +397,5 @@ export class MessagingService implements ConnectorHost {
     await this.deps.messages.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
     await this.deps.notifications.deleteOlderThan(now - DAY_MS);
     await this.deps.instances.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
-    await this.deps.sendLoop.recoverInterrupted();
   }
 }

@@ -6,7 +6,7 @@ import type { DatabaseSignals } from "../../db/database-signals.js";
 import type { Notification } from "./instance.js";
 
 /** A signal from another node can be lost (a dropped connection): a waiting poll also looks this often. */
-const RECHECK_MS = 1_000;
+const RECHECK_MS = 5_000;
 
 /**
  * The durable notification queue of each instance: FIFO by receiptId, the head

@@ -23,7 +23,10 @@ export const SEND_QUEUE_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export class SendLoop {
   private timer: NodeJS.Timeout | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The last pass asked for: passes never overlap, so a pass that returns has finished what it found. */
+  private pass: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -66,6 +69,12 @@ export class SendLoop {
   }
 
   start(): void {
+    // Each node settles the interrupted sends of the instances it holds, once a minute.
+    this.recoveryTimer = setInterval(
+      () => void this.recoverInterrupted().catch((error: unknown) => this.deps.log.error({ err: error }, "send recovery failed")),
+      INTERRUPTED_AFTER_MS,
+    );
+    this.recoveryTimer.unref();
     this.timer = setInterval(() => {
       this.running ??= this.runOnce()
         .then(() => undefined)
@@ -79,11 +88,18 @@ export class SendLoop {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.recoveryTimer);
     await this.running;
   }
 
-  /** Sends what is due now; returns how many messages left. Tests call it directly. */
-  async runOnce(): Promise<number> {
+  /** Sends what is due now, after any pass under way (the timer's); returns how many messages left. Tests call it directly. */
+  runOnce(): Promise<number> {
+    const next = this.pass.catch(() => undefined).then(() => this.sendDue());
+    this.pass = next;
+    return next;
+  }
+
+  private async sendDue(): Promise<number> {
     const now = this.deps.clock.now();
     let sent = 0;
     const node = this.deps.leases.isClustered ? this.deps.leases.nodeId : undefined;
