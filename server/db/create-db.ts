@@ -11,6 +11,7 @@ import * as accountLifecycle from "./migrations/2026-11-29-0003-account-lifecycl
 import * as jobs from "./migrations/2026-11-29-0004-jobs.js";
 import * as messagingCore from "./migrations/2026-11-29-0005-messaging-core.js";
 import * as instanceLeases from "./migrations/2026-11-29-0006-instance-leases.js";
+import * as sandboxCopiesOnce from "./migrations/2026-11-29-0007-sandbox-copies-once.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0004-jobs": jobs,
   "2026-11-29-0005-messaging-core": messagingCore,
   "2026-11-29-0006-instance-leases": instanceLeases,
+  "2026-11-29-0007-sandbox-copies-once": sandboxCopiesOnce,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };
@@ -90,6 +92,8 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
+    // Half-open connections (a vanished server) are noticed rather than waited on forever.
+    keepAlive: true,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     types: {
       // bigint columns hold epoch milliseconds, well inside Number's exact range.
@@ -99,6 +103,9 @@ export function createDb(config: DatabaseConfig, options: DbOptions = {}): Kysel
           : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection the server drops while idle (a restart, a failover, an idle timeout) is an
+  // 'error' on the pool: pg discards that client, and without a listener Node would exit.
+  pool.on("error", () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   postgresPools.set(db, pool);
   return db;

@@ -43,6 +43,11 @@ export class DatabaseSignals {
     return this.pool !== undefined;
   }
 
+  /** Whether signals from other nodes arrive now (always on SQLite: there are none to miss). */
+  get isListening(): boolean {
+    return !this.pool || this.listener !== undefined;
+  }
+
   /** Tells every node, this one included. */
   async publish(channel: SignalChannel, payload: string): Promise<void> {
     this.local.emit(channel, payload);

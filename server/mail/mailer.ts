@@ -28,7 +28,14 @@ export function createMailer(settings: MailerSettings, log: FastifyBaseLogger): 
 }
 
 function smtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl);
+  // Every wait is bounded well inside the mail job's one-minute lease: a slow server fails the
+  // attempt (retried later) rather than outliving the lease and being sent twice.
+  const transport: Transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 20_000,
+  });
   return {
     async send(mail) {
       await transport.sendMail({ from, ...mail });

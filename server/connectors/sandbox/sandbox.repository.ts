@@ -120,15 +120,12 @@ export class SandboxRepository {
    */
   async addMessages(rows: SandboxMessageRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      const kept = await trx
-        .selectFrom("sandbox_message")
-        .select(["phone_number", "from_me"])
-        .where("id_message", "in", [...new Set(rows.map((row) => row.id_message))])
-        .execute();
-      const fresh = rows.filter((row) => !kept.some((copy) => copy.phone_number === row.phone_number && copy.from_me === row.from_me));
-      if (fresh.length > 0) await trx.insertInto("sandbox_message").values(fresh).execute();
-    });
+    // Together or not at all; a copy the phone already has stays as it is (a unique index says so).
+    await this.db
+      .insertInto("sandbox_message")
+      .values(rows)
+      .onConflict((conflict) => conflict.columns(["phone_number", "id_message", "from_me"]).doNothing())
+      .execute();
   }
 
   /** The latest messages of a chat, oldest first: a phone's screen shows the last 500. */

@@ -532,6 +532,25 @@ describe("sends cut short by a crash", () => {
   });
 });
 
+describe("a queued message whose queue mark was lost", () => {
+  it("is found again by the recovery pass and sent", async () => {
+    const alice = await linkedInstance({ outgoingWebhook: "no" });
+    const friend = nextPhone();
+    await client.post("/api/sandbox/phones", { number: friend });
+    const { idMessage } = (await send(alice, "sendMessage", { chatId: `${friend}@c.us`, message: "stranded" })).json();
+    await harness.app.messaging.drainWrites();
+    // As when a send was stored while the send loop cleared the mark of a queue it found empty.
+    await harness.database.db.updateTable("instance").set({ has_queued: 0 }).where("id_instance", "=", alice.idInstance).execute();
+    await flushSends(harness);
+    expect((await callApi(harness.app, alice, "GET", "getMessagesCount")).json().count).toBe(1);
+    await harness.app.messaging.recoverInterruptedSends();
+    await flushSends(harness);
+    expect((await callApi(harness.app, alice, "GET", "getMessagesCount")).json().count).toBe(0);
+    const onPhone = (await client.get(`/api/sandbox/phones/${friend}/chats/${alice.phone}@c.us/messages`)).json().messages;
+    expect(onPhone.map((message: { idMessage: string }) => message.idMessage)).toEqual([idMessage]);
+  });
+});
+
 describe("notification queue", () => {
   it("returns the head until it is deleted, then the next, FIFO", async () => {
     const instance = await linkedInstance({ stateWebhook: "yes" });

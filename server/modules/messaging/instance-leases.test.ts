@@ -125,13 +125,25 @@ describe("instance leases on one node (SQLite: no lease rows)", () => {
 });
 
 describe("instance leases across two nodes", () => {
+  it("two processes given the same NODE_ID are still two holders: the second gets nothing while the first renews", async () => {
+    const first = node("same-name", database.db);
+    const second = node("same-name", otherConnection);
+    expect(first.leases.owner).not.toBe(second.leases.owner);
+    await first.leases.tick();
+    await second.leases.tick();
+    expect(first.leases.heldCount).toBe(IDS.length);
+    expect(second.leases.heldCount).toBe(0);
+    expect(second.leases.fenceOf(IDS[0]!)).toBe("not-held");
+    await first.leases.stop();
+  });
+
   it("a node claims the free instances at epoch 1; the other claims nothing while it renews", async () => {
     const a = node("node-a", database.db);
     const b = node("node-b", otherConnection);
     await a.leases.tick();
     expect(a.changes.map(sorted)).toEqual([acquiredAll(1)]);
     expect(a.leases.heldCount).toBe(IDS.length);
-    expect(a.leases.fenceOf(IDS[0]!)).toEqual({ node: "node-a", epoch: 1 });
+    expect(a.leases.fenceOf(IDS[0]!)).toEqual({ node: a.leases.owner, epoch: 1 });
 
     // Renewed every period for three times the lease's lifetime: B never gets one, A hears no change.
     for (let elapsed = 0; elapsed < 3 * LEASE_TTL_MS; elapsed += LEASE_RENEW_EVERY_MS) {
@@ -148,8 +160,8 @@ describe("instance leases across two nodes", () => {
     expect(IDS.every((idInstance) => a.leases.holds(idInstance))).toBe(true);
 
     await makeDue();
-    expect(await dueFor(otherConnection, "node-b")).toEqual([]);
-    expect(await dueFor(database.db, "node-a")).toEqual(IDS);
+    expect(await dueFor(otherConnection, b.leases.owner)).toEqual([]);
+    expect(await dueFor(database.db, a.leases.owner)).toEqual(IDS);
   });
 
   it("takes over a silent node's instances with the next epoch, and fences the old holder out", async () => {
@@ -157,7 +169,7 @@ describe("instance leases across two nodes", () => {
     const b = node("node-b", otherConnection);
     await a.leases.tick();
     const oldFence = a.leases.fenceOf(IDS[0]!);
-    expect(oldFence).toEqual({ node: "node-a", epoch: 1 });
+    expect(oldFence).toEqual({ node: a.leases.owner, epoch: 1 });
 
     // A stops renewing (a hung or dead process); just before its leases run out B still gets nothing.
     clock.advance(LEASE_TTL_MS - 1);
@@ -166,7 +178,7 @@ describe("instance leases across two nodes", () => {
     clock.advance(1);
     await b.leases.tick();
     expect(b.changes.map(sorted)).toEqual([acquiredAll(2)]);
-    expect(b.leases.fenceOf(IDS[0]!)).toEqual({ node: "node-b", epoch: 2 });
+    expect(b.leases.fenceOf(IDS[0]!)).toEqual({ node: b.leases.owner, epoch: 2 });
 
     await a.leases.tick();
     expect(a.changes.map(sorted).at(-1)).toEqual({ acquired: [], lost: IDS });
@@ -174,11 +186,11 @@ describe("instance leases across two nodes", () => {
 
     await makeDue();
     expect(await claimSlot(database.db, IDS[0]!, oldFence as Fence)).toBe(false);
-    expect(await dueFor(database.db, "node-a")).toEqual([]);
-    expect(await dueFor(otherConnection, "node-b")).toEqual(IDS);
+    expect(await dueFor(database.db, a.leases.owner)).toEqual([]);
+    expect(await dueFor(otherConnection, b.leases.owner)).toEqual(IDS);
     expect(await claimSlot(otherConnection, IDS[0]!, b.leases.fenceOf(IDS[0]!) as Fence)).toBe(true);
     // The old epoch stays fenced even on the node that now holds the instance.
-    expect(await claimSlot(otherConnection, IDS[1]!, { node: "node-b", epoch: 1 })).toBe(false);
+    expect(await claimSlot(otherConnection, IDS[1]!, { node: b.leases.owner, epoch: 1 })).toBe(false);
 
     // B keeps them while it renews; A, back, gets nothing.
     clock.advance(LEASE_RENEW_EVERY_MS);
@@ -199,7 +211,7 @@ describe("instance leases across two nodes", () => {
     await b.leases.tick();
     expect(b.changes.map(sorted)).toEqual([acquiredAll(2)]);
     await makeDue();
-    expect(await claimSlot(database.db, IDS[0]!, { node: "node-a", epoch: 1 })).toBe(false);
+    expect(await claimSlot(database.db, IDS[0]!, { node: a.leases.owner, epoch: 1 })).toBe(false);
     expect(await claimSlot(otherConnection, IDS[0]!, b.leases.fenceOf(IDS[0]!) as Fence)).toBe(true);
   });
 
@@ -363,6 +375,7 @@ describe("the messaging core follows its leases", () => {
     await b.service.stop();
     expect(stopsOf(callsB)).toEqual(each("stop"));
     const rows = await database.db.selectFrom("instance_lease").select(["owner_node", "expires_at"]).execute();
-    expect(rows.map((row) => [row.owner_node, Number(row.expires_at)])).toEqual(IDS.map(() => ["node-b", 0]));
+    // Held in node B's name (with its process's own suffix), and free at once.
+    expect(rows.map((row) => [row.owner_node.split("#")[0], Number(row.expires_at)])).toEqual(IDS.map(() => ["node-b", 0]));
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../../clock.js";
 import type { LeasesRepository } from "./leases.repository.js";
@@ -28,6 +29,8 @@ export interface LeaseChanges {
  */
 export class InstanceLeases {
   private readonly held = new Map<number, number>();
+  /** Acquired, but its session is starting and its leftovers are being settled. */
+  private readonly starting = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private lastRenewedAt = 0;
@@ -41,11 +44,19 @@ export class InstanceLeases {
       clock: Clock;
       log: Pick<FastifyBaseLogger, "info" | "error">;
     },
-  ) {}
+  ) {
+    this.owner = `${deps.nodeId}#${randomBytes(3).toString("hex")}`;
+  }
 
   get nodeId(): string {
     return this.deps.nodeId;
   }
+
+  /**
+   * Who holds a lease in the database: the node's name and a suffix of this process's own, so
+   * that two processes given the same NODE_ID never renew each other's leases.
+   */
+  readonly owner: string;
 
   /** True when several nodes share the database and leases decide who does what. */
   get isClustered(): boolean {
@@ -61,7 +72,9 @@ export class InstanceLeases {
   fenceOf(idInstance: number): Fence | undefined | "not-held" {
     if (!this.isClustered) return undefined;
     const epoch = this.held.get(idInstance);
-    return epoch === undefined ? "not-held" : { node: this.deps.nodeId, epoch };
+    // Until its session started and what the previous holder left was settled, nothing is sent.
+    if (epoch === undefined || this.starting.has(idInstance)) return "not-held";
+    return { node: this.owner, epoch };
   }
 
   holds(idInstance: number): boolean {
@@ -90,8 +103,8 @@ export class InstanceLeases {
     if (!repository) return;
     const now = this.deps.clock.now();
     const expiresAt = now + LEASE_TTL_MS;
-    const renewed = await repository.renew(this.deps.nodeId, now, expiresAt);
-    const claimed = await repository.claimFree(this.deps.nodeId, now, expiresAt, CLAIM_BATCH);
+    const renewed = await repository.renew(this.owner, now, expiresAt);
+    const claimed = await repository.claimFree(this.owner, now, expiresAt, CLAIM_BATCH);
     this.lastRenewedAt = now;
     const next = new Map<number, number>();
     for (const lease of [...renewed, ...claimed]) next.set(lease.idInstance, lease.epoch);
@@ -104,7 +117,12 @@ export class InstanceLeases {
         { node: this.deps.nodeId, acquired: acquired.length, lost: lost.length, held: next.size },
         "instance leases changed",
       );
-      await this.listener?.({ acquired, lost });
+      for (const { idInstance } of acquired) this.starting.add(idInstance);
+      try {
+        await this.listener?.({ acquired, lost });
+      } finally {
+        for (const { idInstance } of acquired) this.starting.delete(idInstance);
+      }
     }
   }
 
@@ -132,7 +150,7 @@ export class InstanceLeases {
     try {
       if (lost.length > 0) await this.listener?.({ acquired: [], lost });
     } finally {
-      if (this.deps.repository) await this.deps.repository.release(this.deps.nodeId);
+      if (this.deps.repository) await this.deps.repository.release(this.owner);
     }
   }
 }

@@ -119,8 +119,9 @@ export class InstancesRepository {
     signals?.onSignalsMissed(() => this.dropAll());
   }
 
+  /** On PostgreSQL only while other nodes' signals arrive: a row read while deaf could go stale unnoticed. */
   private get isCaching(): boolean {
-    return this.signals !== undefined || this.findOnSqlite !== undefined;
+    return this.findOnSqlite !== undefined || (this.signals?.isListening ?? false);
   }
 
   private drop(idInstance: number): void {

@@ -27,7 +27,15 @@ export class LeasesRepository {
    * (its node died or stopped). A taken-over lease gets the next epoch, which fences the old holder.
    */
   async claimFree(node: string, now: number, expiresAt: number, limit: number): Promise<HeldLease[]> {
-    const fresh = await this.db
+    // Each statement on its own: an instance deleted mid-statement fails only the new ones' claim
+    // (a foreign key), not the takeover of expired ones; the next tick tries again.
+    const fresh = await this.claimUnheld(node, expiresAt, limit).catch(() => []);
+    const expired = await this.takeOverExpired(node, now, expiresAt, limit);
+    return [...fresh, ...expired];
+  }
+
+  private async claimUnheld(node: string, expiresAt: number, limit: number): Promise<HeldLease[]> {
+    const rows = await this.db
       .insertInto("instance_lease")
       .columns(["id_instance", "owner_node", "epoch", "expires_at"])
       .expression((eb) =>
@@ -49,21 +57,31 @@ export class LeasesRepository {
               ),
             ),
           )
+          .orderBy("instance.id_instance")
           .limit(limit),
       )
       .onConflict((conflict) => conflict.column("id_instance").doNothing())
       .returning(["id_instance", "epoch"])
       .execute();
-    const expired = await this.db
+    return rows.map(toLease);
+  }
+
+  private async takeOverExpired(node: string, now: number, expiresAt: number, limit: number): Promise<HeldLease[]> {
+    const rows = await this.db
       .updateTable("instance_lease")
       .set({ owner_node: node, epoch: sql<number>`epoch + 1`, expires_at: expiresAt })
       .where("expires_at", "<=", now)
       .where("id_instance", "in", (eb) =>
-        eb.selectFrom("instance_lease as expired").select("expired.id_instance").where("expired.expires_at", "<=", now).limit(limit),
+        eb
+          .selectFrom("instance_lease as expired")
+          .select("expired.id_instance")
+          .where("expired.expires_at", "<=", now)
+          .orderBy("expired.id_instance")
+          .limit(limit),
       )
       .returning(["id_instance", "epoch"])
       .execute();
-    return [...fresh, ...expired].map(toLease);
+    return rows.map(toLease);
   }
 
   /** Lets the leases go at once (a clean shutdown), so that another node takes them over without waiting. */

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Database, MessageTable } from "../../db/schema.js";
 import { createSortableId } from "../../security/tokens.js";
 import type { StoredMessage } from "./instance.js";
+import type { Fence } from "./instance-leases.js";
 
 type MessageRow = Selectable<MessageTable>;
 
@@ -130,6 +131,29 @@ export class MessagesRepository {
     return rows.map((row) => ({ idInstance: Number(row.id_instance), idMessage: row.id_message }));
   }
 
+  /**
+   * Sets the "may have queued" mark again where a queued message exists without it: a send
+   * stored while the send loop cleared the mark of an empty queue (PostgreSQL lets the two
+   * cross) would otherwise wait for the instance's next message.
+   */
+  async restoreQueuedMarks(): Promise<number> {
+    const result = await this.db
+      .updateTable("instance")
+      .set({ has_queued: 1 })
+      .where("has_queued", "=", 0)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("message")
+            .select("message.id")
+            .where("message.status", "=", "queued")
+            .whereRef("message.id_instance", "=", "instance.id_instance"),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** An instance's messages handed to the network whose outcome was never recorded. */
   async listPendingOf(idInstance: number): Promise<string[]> {
     const rows = await this.db
@@ -230,13 +254,23 @@ export class MessagesRepository {
   }
 
   /** Takes a queued message out of the queue to send it; false if it was cleared or taken meanwhile. */
-  async claimForSending(id: string, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable("message")
-      .set({ status: "pending", sent_at: now })
-      .where("id", "=", id)
-      .where("status", "=", "queued")
-      .executeTakeFirst();
+  async claimForSending(id: string, now: number, fence?: Fence): Promise<boolean> {
+    let query = this.db.updateTable("message").set({ status: "pending", sent_at: now }).where("id", "=", id).where("status", "=", "queued");
+    // The lease is checked again in the same statement: a node that lost it meanwhile sends nothing.
+    if (fence) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("instance_lease")
+            .select("instance_lease.id_instance")
+            .whereRef("instance_lease.id_instance", "=", "message.id_instance")
+            .where("instance_lease.owner_node", "=", fence.node)
+            .where("instance_lease.epoch", "=", fence.epoch)
+            .where("instance_lease.expires_at", ">", now),
+        ),
+      );
+    }
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 

@@ -46,6 +46,7 @@ export class SendLoop {
    * place in the queue and is sent again, with the same idMessage.
    */
   async recoverInterrupted(): Promise<number> {
+    await this.deps.messages.restoreQueuedMarks();
     const stale = await this.deps.messages.listStalePending(this.deps.clock.now() - INTERRUPTED_AFTER_MS, BATCH);
     const mine = stale.filter(({ idInstance }) => this.deps.leases.holds(idInstance));
     for (const { idInstance, idMessage } of mine) await this.settleInterrupted(idInstance, idMessage);
@@ -102,7 +103,7 @@ export class SendLoop {
   private async sendDue(): Promise<number> {
     const now = this.deps.clock.now();
     let sent = 0;
-    const node = this.deps.leases.isClustered ? this.deps.leases.nodeId : undefined;
+    const node = this.deps.leases.isClustered ? this.deps.leases.owner : undefined;
     for (const idInstance of await this.deps.messages.listInstancesDueToSend(now, BATCH, node)) {
       const head = await this.deps.messages.oldestQueued(idInstance);
       if (!head) {
@@ -134,7 +135,7 @@ export class SendLoop {
     };
     // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice;
     // a message cleared (or taken by another node) since it was read is not sent at all.
-    if (!(await this.deps.messages.claimForSending(queued.rowId, now))) return false;
+    if (!(await this.deps.messages.claimForSending(queued.rowId, now, fence))) return false;
     const connector = this.deps.connectors.for(instance);
     const reached = await connector.send(instance, message);
     if (reached !== "noAccount" && reached !== "failed") await this.deps.lifecycle.apiMessageSent(instance, message);
