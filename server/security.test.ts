@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "./test/test-database.js";
 import { buildTestApp, createClient, registerPerson, registrationBody, TEST_PUBLIC_URL, type TestApp } from "./test/build-test-app.js";
 import { temporaryPasswordIn } from "./test/smtp-capture.js";
 
@@ -11,15 +12,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-const countUsers = async () =>
-  Number(
-    (
-      await harness.database.db
-        .selectFrom("user")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countUsers = () => countRows(harness.database.db, "user");
 
 describe("origin check", () => {
   it.each([

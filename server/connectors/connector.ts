@@ -86,7 +86,7 @@ export interface ConnectorEvents {
 
 /** What a connector may ask the core about instances. */
 export interface ConnectorHost {
-  findInstance(idInstance: number): Promise<Instance | undefined>;
+  find(idInstance: number): Promise<Instance | undefined>;
   /** Instances linked to a phone's chat id, whatever their state. */
   listInstancesLinkedTo(wid: string): Promise<Instance[]>;
   /** The chats of an instance's journal, most recent first. */

@@ -38,11 +38,6 @@ export class DatabaseSignals {
     return postgresPoolOf(this.db);
   }
 
-  /** Whether other nodes may be listening (PostgreSQL). */
-  get isShared(): boolean {
-    return this.pool !== undefined;
-  }
-
   /** Whether signals from other nodes arrive now (always on SQLite: there are none to miss). */
   get isListening(): boolean {
     return !this.pool || this.listener !== undefined;

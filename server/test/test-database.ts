@@ -88,3 +88,12 @@ export async function createPostgresDatabase(prefix: string): Promise<{ url: str
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => onServer(`drop database if exists ${name} with (force)`) };
 }
+
+/** How many rows a table holds now (tests compare before and after a refused request). */
+export async function countRows(db: Kysely<Database>, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

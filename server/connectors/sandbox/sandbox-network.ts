@@ -166,7 +166,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const idInstance =
       (await this.deps.sandbox.findByLinkCode(code, now)) ??
       (await this.deps.sandbox.findByPairingCode(code.toUpperCase().replace(/[\s-]/g, ""), phoneNumber, now));
-    const instance = idInstance === undefined ? undefined : await this.deps.host.findInstance(idInstance);
+    const instance = idInstance === undefined ? undefined : await this.deps.host.find(idInstance);
     if (!instance || instance.connector !== this.kind || instance.state === "authorized") {
       throw new SandboxLinkError("unknown or expired code");
     }
@@ -176,7 +176,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
   }
 
   async unlink(phoneNumber: string, idInstance: number): Promise<void> {
-    const instance = await this.deps.host.findInstance(idInstance);
+    const instance = await this.deps.host.find(idInstance);
     if (instance && instance.wid === chatIdOf(phoneNumber)) await this.deps.events.unlinked(idInstance);
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "../../test/test-database.js";
 import {
   buildTestApp,
   createClient,
@@ -19,15 +20,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-const countUsers = async () =>
-  Number(
-    (
-      await harness.database.db
-        .selectFrom("user")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countUsers = () => countRows(harness.database.db, "user");
 
 describe("registration", () => {
   it("creates the account, signs the person in and lands them in the console", async () => {

@@ -1,5 +1,6 @@
 import type * as Argon2 from "@node-rs/argon2";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { countRows } from "../../test/test-database.js";
 import { buildTestApp, createClient, registerPerson, uniqueEmail, uniqueIp, type Client, type TestApp } from "../../test/build-test-app.js";
 import { temporaryPasswordIn } from "../../test/smtp-capture.js";
 import { sha256Hex } from "../../security/tokens.js";
@@ -54,15 +55,7 @@ async function mailedTemporaryPassword(email: string): Promise<string> {
   return temporaryPasswordIn(mails[mails.length - 1]!);
 }
 
-const countRows = async (table: "rate_limit" | "audit_event") =>
-  Number(
-    (
-      await harness.database.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countRowsOf = (table: "rate_limit" | "audit_event") => countRows(harness.database.db, table);
 
 describe("a stranger cannot lock an account", () => {
   it("after 11 wrong logins from a throttled address and from another one, the owner signs in from a third", async () => {
@@ -229,7 +222,7 @@ describe("refused requests cost no storage each", () => {
   it("10,000 refused logins from a throttled address add no rate-limit or audit rows", async () => {
     const address = uniqueIp();
     await throttleAddress(address);
-    const before = { limits: await countRows("rate_limit"), audits: await countRows("audit_event") };
+    const before = { limits: await countRowsOf("rate_limit"), audits: await countRowsOf("audit_event") };
     const client = clientAt(address);
     const total = 10_000;
     const concurrency = 50;
@@ -241,8 +234,8 @@ describe("refused requests cost no storage each", () => {
       refused += statuses.filter((status) => status === 429).length;
     }
     expect(refused).toBe(total);
-    expect(await countRows("rate_limit")).toBe(before.limits);
-    expect(await countRows("audit_event")).toBe(before.audits);
+    expect(await countRowsOf("rate_limit")).toBe(before.limits);
+    expect(await countRowsOf("audit_event")).toBe(before.audits);
   }, 120_000);
 
   it("audits a throttled login once per bucket and window", async () => {

@@ -217,15 +217,6 @@ export class InstancesRepository {
     await this.update(idInstance, { token_hash: tokenHash, token_sealed: tokenSealed, updated_at: now });
   }
 
-  async countForUser(userId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom("instance")
-      .select((eb) => eb.fn.countAll().as("count"))
-      .where("user_id", "=", userId)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
-
   /** An operator disabled or enabled the owner's account. */
   async setOwnerDisabled(userId: string, isDisabled: boolean): Promise<void> {
     await this.db

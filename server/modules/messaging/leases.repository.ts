@@ -88,17 +88,6 @@ export class LeasesRepository {
   async release(node: string): Promise<void> {
     await this.db.updateTable("instance_lease").set({ expires_at: 0 }).where("owner_node", "=", node).execute();
   }
-
-  /** Every lease with its holder, for the logs and /readyz. */
-  async countHeldBy(node: string, now: number): Promise<number> {
-    const row = await this.db
-      .selectFrom("instance_lease")
-      .select((eb) => eb.fn.countAll().as("count"))
-      .where("owner_node", "=", node)
-      .where("expires_at", ">", now)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
 }
 
 function toLease(row: { id_instance: number; epoch: number }): HeldLease {

@@ -98,16 +98,8 @@ export class MessagingService implements ConnectorHost {
     return Number.isSafeInteger(idInstance) ? this.deps.instances.find(idInstance) : Promise.resolve(undefined);
   }
 
-  findInstance(idInstance: number): Promise<Instance | undefined> {
-    return this.find(idInstance);
-  }
-
   listForUser(userId: string): Promise<Instance[]> {
     return this.deps.instances.listForUser(userId);
-  }
-
-  countForUser(userId: string): Promise<number> {
-    return this.deps.instances.countForUser(userId);
   }
 
   listInstancesLinkedTo(wid: string): Promise<Instance[]> {
@@ -157,11 +149,6 @@ export class MessagingService implements ConnectorHost {
 
   typeInstance(instance: Instance): string {
     return this.deps.connectors.for(instance).typeInstance;
-  }
-
-  /** The connector kinds this server offers. */
-  get connectorKinds(): ConnectorKind[] {
-    return this.deps.connectors.kinds;
   }
 
   // State and settings
