@@ -3,7 +3,8 @@
  * baselines measured in the same run on the same machine, on a fresh database the run creates
  * and drops:
  *   one node    GET getStateInstance and acknowledged POST sendMessage, as ratios to a bare
- *               Fastify route (GET returning { ok: true }); the node counts the API's limits in
+ *               Fastify route answering { ok: true } to the same request stream (GET over the
+ *               API's paths), and to `GET /` over and over; the node counts the API's limits in
  *               process, as one node does by default
  *   two nodes   the same two methods on two nodes sharing the database (distinct NODE_IDs, one
  *               SECRET_KEY, limits shared through Redis as in production), autocannon driving
@@ -61,7 +62,7 @@ try {
     return server;
   };
   const [bare, one] = await Promise.all([
-    startServer({ kind: "bare" }).then((server) => {
+    startServer({ kind: "bare", instances: settings.instances }).then((server) => {
       servers.push(server);
       return server;
     }),
@@ -74,7 +75,8 @@ try {
 
   const stateRounds = await inRounds(
     {
-      bare: () => drive("bare Fastify route", [bare], "bare", settings),
+      bare: () => drive("bare Fastify route, the API's paths", [bare], "bare", settings),
+      onePath: () => drive("bare Fastify route, one path", [bare], "bare, one path", settings),
       one: () => drive("getStateInstance", [one], "getStateInstance", settings),
       two: () => drive("getStateInstance, two nodes", two, "getStateInstance", settings),
     },
@@ -92,13 +94,14 @@ try {
   const baseline = summary(stateRounds, "bare", "bare");
   const state = summary(stateRounds, "one", "bare");
   const send = against(summary(sendRounds, "one", "one"), baseline);
+  const onePath = summary(stateRounds, "onePath", "bare");
   process.stdout.write(
     `API throughput on PostgreSQL ${database.version} (a fresh database), ${os.cpus().length} cores, Node ${process.version}, ` +
       `${settings.connections} connections (half on each of two nodes), ${settings.durationS} s each after ${settings.warmupS} s warm-up, ` +
       `${settings.rounds} rounds of each table's scenarios taking turns (medians shown), ${one.instances.length} instances; ` +
       `one node counts the limits in process, two nodes share them through Redis at ${REDIS_URL}\n`,
   );
-  printTable("one node, ratio to the bare route", [baseline, state, send]);
+  printTable("one node, ratio to the bare route over the API's paths", [baseline, onePath, state, send]);
   printTable("two nodes, ratio to one node", [
     summary(stateRounds, "one", "one", "getStateInstance, one node"),
     summary(stateRounds, "two", "one"),
@@ -106,7 +109,8 @@ try {
     summary(sendRounds, "two", "one"),
   ]);
   printPriming(priming, ["one node", "node A of two", "node B of two"]);
-  printOneNodeBudgets("on PostgreSQL, one node", { state, send }, BUDGETS);
+  const sendToOnePath = against(summary(sendRounds, "one", "one"), summary(stateRounds, "onePath", "onePath"));
+  printOneNodeBudgets("on PostgreSQL, one node", { state, send, sendToOnePath }, BUDGETS);
   printStoredCheck(
     "PostgreSQL, one node",
     sendRounds.map((round) => round.one),

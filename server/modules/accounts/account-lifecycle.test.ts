@@ -174,6 +174,9 @@ describe("operator commands", () => {
   const run = async (...args: string[]) => {
     let output = "";
     const code = await runAdminCommand(args, { db: adminDb, out: { write: (text) => void (output += text) }, clock: server.clock });
+    // The command is another process in production: the next request reaches the server from a
+    // socket, in a later turn of its event loop, which is when it looks for other connections' writes.
+    await new Promise((resolve) => setImmediate(resolve));
     return { code, output };
   };
 

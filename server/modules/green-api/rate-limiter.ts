@@ -23,32 +23,26 @@ export interface RateLimitLog {
  * behind a balancer, REDIS_URL makes them share the count (RedisRateLimiter below).
  */
 export class PerSecondLimiter implements RateLimiter {
-  private windows = new Map<string, { second: number; count: number }>();
-  private sweptAt = 0;
+  /** This clock second's counts; the previous second's are dropped whole, so memory follows the active instances. */
+  private counts = new Map<string, number>();
+  private second = 0;
 
   constructor(private readonly now: () => number) {}
 
   /** Counts a request; false when it is over the limit. */
   allow(key: string, perSecond: number): boolean {
     const second = Math.floor(this.now() / 1000);
-    if (second !== this.sweptAt) this.sweep(second);
-    const window = this.windows.get(key);
-    if (!window || window.second !== second) {
-      this.windows.set(key, { second, count: 1 });
-      return true;
+    if (second !== this.second) {
+      this.second = second;
+      this.counts = new Map();
     }
-    window.count++;
-    return window.count <= perSecond;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count <= perSecond;
   }
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-
-  /** Old windows are dropped once a second, so memory follows the active instances only. */
-  private sweep(second: number): void {
-    this.sweptAt = second;
-    for (const [key, window] of this.windows) if (window.second < second) this.windows.delete(key);
   }
 }
 

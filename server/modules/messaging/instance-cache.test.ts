@@ -90,9 +90,11 @@ describe("the per-node instance cache", () => {
 
   it("drops a token another node rotated, so the old token stops on every node", async () => {
     const idInstance = await newInstance();
-    expect((await nodeA.findWithTokenHash(idInstance))?.tokenHash).toBe(tokenHashOf(idInstance));
+    expect((await nodeA.findWithTokenHash(idInstance))?.tokenHash.toString("hex")).toBe(tokenHashOf(idInstance));
     await nodeB.setToken(idInstance, "b".repeat(64), "sealed-2", 3);
-    expect(await eventually(async () => (await nodeA.findWithTokenHash(idInstance))?.tokenHash, "b".repeat(64))).toBe("b".repeat(64));
+    expect(await eventually(async () => (await nodeA.findWithTokenHash(idInstance))?.tokenHash.toString("hex"), "b".repeat(64))).toBe(
+      "b".repeat(64),
+    );
   });
 
   it("drops everything when an operator disables an account from another process", async () => {

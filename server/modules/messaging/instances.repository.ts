@@ -10,10 +10,10 @@ import { readSettings } from "./settings.js";
 
 type InstanceRow = Selectable<InstanceTable>;
 
-/** An instance with its token hash: only for the messaging service's token check. */
+/** An instance with its token's SHA-256 (32 bytes): only for the messaging service's token check. */
 export interface InstanceWithTokenHash {
   instance: Instance;
-  tokenHash: string;
+  tokenHash: Buffer;
 }
 
 export interface NewInstance {
@@ -85,7 +85,7 @@ export class InstancesRepository {
    * below goes through this class, which drops the entry from the cache and, on PostgreSQL,
    * signals the other nodes to drop theirs (LISTEN/NOTIFY); a lost signal connection empties the
    * cache. On SQLite (one node) a commit by another connection (the operator's admin command)
-   * changes data_version, which empties the cache. A read caches its answer only if no
+   * changes data_version, which empties the cache; it is read once per event-loop turn. A read caches its answer only if no
    * invalidation arrived while it read, so a stale row is never kept. Two counters are written
    * elsewhere, in the transactions they belong to, and are not part of an Instance: has_queued
    * (the messages) and last_receipt_id (the notification queue).
@@ -94,6 +94,8 @@ export class InstancesRepository {
   private readonly findOnSqlite: ((idInstance: number) => InstanceRow | undefined) | undefined;
   private readonly readDataVersion: (() => number) | undefined;
   private seenDataVersion = 0;
+  /** data_version is read once per event-loop turn, not per call: the read costs a sixth of a cached call. */
+  private isDataVersionFresh = false;
   /** Counts invalidations: a read that saw it change meanwhile does not cache what it read. */
   private invalidations = 0;
 
@@ -122,6 +124,22 @@ export class InstancesRepository {
   /** On PostgreSQL only while other nodes' signals arrive: a row read while deaf could go stale unnoticed. */
   private get isCaching(): boolean {
     return this.findOnSqlite !== undefined || (this.signals?.isListening ?? false);
+  }
+
+  /**
+   * A commit by another connection is seen from the next turn of the event loop on: a request
+   * that arrives after the operator's command returned is answered with its change.
+   */
+  private checkDataVersion(readDataVersion: () => number): void {
+    this.isDataVersionFresh = true;
+    setImmediate(() => {
+      this.isDataVersionFresh = false;
+    });
+    const version = readDataVersion();
+    if (version !== this.seenDataVersion) {
+      this.seenDataVersion = version;
+      this.dropAll();
+    }
   }
 
   private drop(idInstance: number): void {
@@ -181,13 +199,7 @@ export class InstancesRepository {
    * which costs several times the read itself; the answer is the same either way.
    */
   async findWithTokenHash(idInstance: number): Promise<InstanceWithTokenHash | undefined> {
-    if (this.readDataVersion) {
-      const version = this.readDataVersion();
-      if (version !== this.seenDataVersion) {
-        this.seenDataVersion = version;
-        this.dropAll();
-      }
-    }
+    if (this.readDataVersion && !this.isDataVersionFresh) this.checkDataVersion(this.readDataVersion);
     const cached = this.cache.get(idInstance);
     if (cached) return cached;
     const invalidationsBefore = this.invalidations;
@@ -195,7 +207,7 @@ export class InstancesRepository {
       ? this.findOnSqlite(idInstance)
       : await this.db.selectFrom("instance").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
     if (!row) return undefined;
-    const found = { instance: toInstance(row), tokenHash: row.token_hash };
+    const found = { instance: toInstance(row), tokenHash: Buffer.from(row.token_hash, "hex") };
     if (this.isCaching && this.invalidations === invalidationsBefore) {
       // Oldest first out: a Map iterates in insertion order.
       if (this.cache.size >= CACHE_ROWS) this.cache.delete(this.cache.keys().next().value!);

@@ -6,7 +6,7 @@ import type { Clock } from "../../clock.js";
 import type { Contact, ConnectorHost, QrAnswer } from "../../connectors/connector.js";
 import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
 import type { SecretBox } from "../../security/secret-box.js";
-import { sha256Hex } from "../../security/tokens.js";
+import { sha256Bytes, sha256Hex } from "../../security/tokens.js";
 import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.repository.js";
 import { createApiMessageId } from "./ids.js";
 import type { ConnectorKind, Instance, Notification, OutgoingMessage, StateChange, StoredMessage } from "./instance.js";
@@ -115,9 +115,8 @@ export class MessagingService implements ConnectorHost {
     const found = Number.isSafeInteger(idInstance) ? await this.deps.instances.findWithTokenHash(idInstance) : undefined;
     // A disabled account's instances answer as if they did not exist: 403.
     if (!found || found.instance.isOwnerDisabled) return "unknown";
-    const presented = Buffer.from(sha256Hex(token), "hex");
-    const stored = Buffer.from(found.tokenHash, "hex");
-    return presented.length === stored.length && timingSafeEqual(presented, stored) ? found.instance : "bad-token";
+    const presented = sha256Bytes(token);
+    return presented.length === found.tokenHash.length && timingSafeEqual(presented, found.tokenHash) ? found.instance : "bad-token";
   }
 
   private async audit(event: AuditEvent, instance: Instance, origin: RequestOrigin): Promise<void> {
