@@ -39,6 +39,10 @@ import { sandboxRoutes } from "./connectors/sandbox/sandbox.routes.js";
 import { SecretBox, loadOrCreateSecretKey } from "./security/secret-box.js";
 import { systemClock } from "./clock.js";
 import { loggerOptions } from "./logging.js";
+import { createWebhookTransport } from "./webhooks/webhook-sender.js";
+import { webhooksRoutes } from "./modules/instances/webhooks.routes.js";
+import type { WebhooksService } from "./modules/messaging/webhooks.service.js";
+import type { LookupFunction } from "node:net";
 
 export interface AppDependencies {
   config: Config;
@@ -48,6 +52,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions["logger"];
   /** Where the built console lives; tests without a build pass a missing folder. */
   webDir?: string;
+  /** Resolves webhook hosts (dns.lookup by default); tests answer of their own to play DNS rebinding. */
+  lookup?: LookupFunction;
 }
 
 declare module "fastify" {
@@ -57,6 +63,8 @@ declare module "fastify" {
     mailQueue: MailQueue;
     /** The messaging core; exposed for tests, which drive its loops and time by hand. */
     messaging: MessagingService;
+    /** Webhook push; exposed for tests, which run delivery passes by hand. */
+    webhooks: WebhooksService;
     /** Where connectors report; exposed for tests that play a network's part. */
     connectorEvents: ConnectorEvents;
     /** Drops what has outlived its retention; a job every 10 minutes, and tests call it to run it now. */
@@ -104,6 +112,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   const connectors = new ConnectorRegistry();
+  const webhookTransport = createWebhookTransport({
+    policy: config.outboundPolicy,
+    timeoutMs: config.webhookTimeoutMs,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  });
   const core = createMessagingCore({
     db,
     clock,
@@ -112,6 +125,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     secretBox: new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile)),
     audit,
     nodeId: config.nodeId,
+    webhookPoster: webhookTransport.sender,
+    checkWebhookUrl: webhookTransport.checkUrl,
+    webhookConcurrency: config.webhookConcurrency,
   });
   const messaging = core.service;
   const sandbox = new SandboxRepository(db);
@@ -127,6 +143,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   accounts.registerDataOwner(instances);
   accounts.registerDataOwner(network);
   app.decorate("messaging", messaging);
+  app.decorate("webhooks", core.webhooks);
   app.decorate("connectorEvents", core.events);
 
   await app.register(greenApiRoutes, {
@@ -167,6 +184,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           async (consoleApi) => {
             await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
             await consoleApi.register(instancesRoutes, { instances });
+            await consoleApi.register(webhooksRoutes, { instances, webhooks: core.webhooks });
           },
           { prefix: "/console" },
         );
@@ -230,6 +248,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await accountsRepository.deleteExpiredTemporaryPasswords(now - DAY_MS);
     await rateLimits.deleteOlderThan(now - DAY_MS);
     await messaging.removeExpired();
+    await core.webhooks.removeExpired();
   };
   app.decorate("housekeeping", tidy);
   jobs.register({ kind: "housekeeping", run: tidy });
@@ -258,6 +277,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     } finally {
       await jobs.stop();
       await mailer.close();
+      await webhookTransport.sender.close();
     }
   });
   return app;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { parseOutboundAllowList } from "./security/outbound-guard.js";
 import { z } from "zod";
 
 /**
@@ -111,6 +112,23 @@ const environmentSchema = z
       .refine((value) => value === undefined || (URL.canParse(value) && /^rediss?:\/\/[^/]/.test(value)), {
         message: "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379",
       }),
+    /** Private targets webhooks may reach: "true", or addresses and CIDRs (local setups and tests). */
+    WEBHOOK_ALLOW_PRIVATE: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseOutboundAllowList(value);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${(error as Error).message}; use "true", "false" or a list such as 10.0.0.0/8,fd00::/8`,
+          });
+          return z.NEVER;
+        }
+      }),
+    WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(180).default(30),
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   })
   .transform((env, ctx) => {
     const publicUrlText = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -166,6 +184,11 @@ const environmentSchema = z
       hasApiRateLimits: env.API_RATE_LIMITS,
       /** Shares those limits between nodes; without it each process counts alone. */
       redisUrl: env.REDIS_URL,
+      /** Which addresses outbound requests (webhooks) may reach: public ones, and what the operator allows. */
+      outboundPolicy: env.WEBHOOK_ALLOW_PRIVATE,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      /** Webhook requests in flight at once on this node, across all instances. */
+      webhookConcurrency: env.WEBHOOK_CONCURRENCY,
     };
   });
 

@@ -38,6 +38,7 @@ export const FIELD_ERROR_CODES = [
   "current_password_wrong",
   "password_unchanged",
   "number_taken",
+  "address_refused",
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 

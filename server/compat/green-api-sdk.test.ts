@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { loadConfig } from "../config.js";
 import { freePort } from "../test/server-process.js";
-import { ConsoleClient } from "../test/console-client.js";
+import { ConsoleClient, createLinkedInstance, registerThroughConsole } from "../test/console-client.js";
 import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
 
 type Api = ReturnType<typeof whatsAppClient.restAPI>;
@@ -109,29 +109,8 @@ beforeAll(async () => {
   await app.listen({ port, host: "127.0.0.1" });
 
   const consoleApi = new ConsoleClient(origin);
-  await consoleApi.expect("POST", "/api/console/registration", 201, {
-    email: `sdk-${Date.now()}@example.com`,
-    password: "violet-lantern-82-orbit",
-    passwordRepeat: "violet-lantern-82-orbit",
-    country: "DE",
-    agreementAccepted: true,
-    language: "en",
-  });
-  const linkInstance = async (name: string, phone: string) => {
-    const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, { name });
-    const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>(
-      "GET",
-      `/api/console/instances/${instance.idInstance}/token`,
-      200,
-    );
-    const qr = await consoleApi.expect<{ type: string; link: string }>("GET", `/api/console/instances/${instance.idInstance}/qr`, 200);
-    expect(qr.type).toBe("qrCode");
-    const code = new URL(qr.link).searchParams.get("link");
-    if (!code) throw new Error(`no link code in ${qr.link}`);
-    await consoleApi.expect("POST", "/api/sandbox/phones", 200, { number: phone });
-    await consoleApi.expect("POST", `/api/sandbox/phones/${phone}/link`, 200, { code });
-    return { idInstance: instance.idInstance, apiTokenInstance };
-  };
+  await registerThroughConsole(consoleApi, "sdk");
+  const linkInstance = (name: string, phone: string) => createLinkedInstance(consoleApi, name, phone);
   const a = await linkInstance("SDK A", PHONE_P);
   const b = await linkInstance("SDK B", PHONE_Q);
   idA = a.idInstance;

@@ -12,6 +12,7 @@ import * as jobs from "./migrations/2026-11-29-0004-jobs.js";
 import * as messagingCore from "./migrations/2026-11-29-0005-messaging-core.js";
 import * as instanceLeases from "./migrations/2026-11-29-0006-instance-leases.js";
 import * as sandboxCopiesOnce from "./migrations/2026-11-29-0007-sandbox-copies-once.js";
+import * as webhooks from "./migrations/2026-11-29-0008-webhooks.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0005-messaging-core": messagingCore,
   "2026-11-29-0006-instance-leases": instanceLeases,
   "2026-11-29-0007-sandbox-copies-once": sandboxCopiesOnce,
+  "2026-11-29-0008-webhooks": webhooks,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

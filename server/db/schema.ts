@@ -112,6 +112,8 @@ export interface InstanceTable {
   has_queued: number;
   /** 1 while an operator has disabled the owner's account: the API answers 403. */
   owner_disabled: number;
+  /** 1 while the settings hold a webhookUrl: notifications are pushed there. */
+  webhook_enabled: number;
   created_at: number;
   updated_at: number;
 }
@@ -151,6 +153,50 @@ export interface NotificationTable {
   receipt_id: number;
   body: string;
   created_at: number;
+  /** The webhook-id header of its pushes: "" for notifications stored before webhooks (derived then). */
+  webhook_id: string;
+}
+
+export interface WebhookDeliveryTable {
+  id_instance: number;
+  /** whsec_… sealed with the server's key. */
+  secret_sealed: string;
+  /** After a rotation both secrets sign, until previous_secret_until. */
+  previous_secret_sealed: string | null;
+  previous_secret_until: number | null;
+  /** Set by a 410 Gone: nothing is pushed until the person resumes. */
+  paused_at: number | null;
+  paused_reason: string;
+  /** The queue head the retry schedule belongs to. */
+  head_receipt_id: number | null;
+  head_attempts: number;
+  failing_since: number | null;
+  next_attempt_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  id_instance: number;
+  receipt_id: number;
+  webhook_id: string;
+  type_webhook: string;
+  attempted_at: number;
+  /** delivered | failed | gone | refused | expired */
+  outcome: string;
+  status_code: number | null;
+  latency_ms: number;
+  error: string;
+}
+
+export interface WebhookDeadLetterTable {
+  id_instance: number;
+  receipt_id: number;
+  webhook_id: string;
+  body: string;
+  created_at: number;
+  dead_at: number;
+  reason: string;
 }
 
 export interface SandboxPhoneTable {
@@ -206,4 +252,7 @@ export interface Database {
   sandbox_message: SandboxMessageTable;
   sandbox_link_code: SandboxLinkCodeTable;
   instance_lease: InstanceLeaseTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_attempt: WebhookAttemptTable;
+  webhook_dead_letter: WebhookDeadLetterTable;
 }

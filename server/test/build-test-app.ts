@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { LookupFunction } from "node:net";
 import { buildApp } from "../app.js";
 import { loggerOptions } from "../logging.js";
 import { loadConfig, type Config } from "../config.js";
@@ -21,7 +22,7 @@ export interface TestApp {
 /** The real app, in-process, on a fresh database, sending mail to a real SMTP server on loopback. */
 export async function buildTestApp(
   environment: Record<string, string> = {},
-  options: { logLines?: string[]; sqliteInFile?: boolean } = {},
+  options: { logLines?: string[]; sqliteInFile?: boolean; lookup?: LookupFunction } = {},
 ): Promise<TestApp> {
   const smtp = new SmtpCapture();
   const smtpUrl = await smtp.start();
@@ -42,7 +43,14 @@ export async function buildTestApp(
   const logger = logLines
     ? { ...(loggerOptions("trace") as object), stream: { write: (line: string) => void logLines.push(line) } }
     : false;
-  const app = await buildApp({ config: { ...config, database: database.config }, db: database.db, clock, logger, webDir: "/nonexistent" });
+  const app = await buildApp({
+    config: { ...config, database: database.config },
+    db: database.db,
+    clock,
+    logger,
+    webDir: "/nonexistent",
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
   await app.ready();
   return {
     app,

@@ -37,3 +37,36 @@ export class ConsoleClient {
     return moved;
   }
 }
+
+/** Creates an instance and links it to a new sandbox phone through the console, as a person does; answers its credentials. */
+export async function createLinkedInstance(
+  consoleApi: ConsoleClient,
+  name: string,
+  phone: string,
+): Promise<{ idInstance: number; apiTokenInstance: string }> {
+  const { instance } = await consoleApi.expect<{ instance: { idInstance: number } }>("POST", "/api/console/instances", 201, { name });
+  const { apiTokenInstance } = await consoleApi.expect<{ apiTokenInstance: string }>(
+    "GET",
+    `/api/console/instances/${instance.idInstance}/token`,
+    200,
+  );
+  const qr = await consoleApi.expect<{ type: string; link: string }>("GET", `/api/console/instances/${instance.idInstance}/qr`, 200);
+  if (qr.type !== "qrCode") throw new Error(`expected a QR code, got ${qr.type}`);
+  const code = new URL(qr.link).searchParams.get("link");
+  if (!code) throw new Error(`no link code in ${qr.link}`);
+  await consoleApi.expect("POST", "/api/sandbox/phones", 200, { number: phone });
+  await consoleApi.expect("POST", `/api/sandbox/phones/${phone}/link`, 200, { code });
+  return { idInstance: instance.idInstance, apiTokenInstance };
+}
+
+/** Registers a new person (an email made from `label`) and keeps the session in `consoleApi`. */
+export async function registerThroughConsole(consoleApi: ConsoleClient, label: string): Promise<void> {
+  await consoleApi.expect("POST", "/api/console/registration", 201, {
+    email: `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+    password: "violet-lantern-82-orbit",
+    passwordRepeat: "violet-lantern-82-orbit",
+    country: "DE",
+    agreementAccepted: true,
+    language: "en",
+  });
+}

@@ -86,3 +86,21 @@ export const ALL_NOTIFICATIONS = {
   outgoingAPIMessageWebhook: "yes",
   stateWebhook: "yes",
 } as const;
+
+/**
+ * An authorized instance linked to a new sandbox phone, with the given settings, its
+ * notification queue emptied.
+ */
+export async function createLinkedTestInstance(
+  harness: TestApp,
+  client: Client,
+  phone: string,
+  settings: Record<string, unknown> = ALL_NOTIFICATIONS,
+): Promise<TestInstance & { phone: string }> {
+  const instance = await createInstance(client);
+  await linkToPhone(harness, client, instance, phone);
+  await callApi(harness.app, instance, "POST", "setSettings", { body: settings });
+  await settle(harness);
+  await drainNotifications(harness.app, instance);
+  return { ...instance, phone };
+}

@@ -22,6 +22,8 @@ export const AUDIT_EVENTS = [
   "instance_deleted",
   "token_revealed",
   "token_rotated",
+  "webhook_secret_revealed",
+  "webhook_secret_rotated",
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -3,6 +3,7 @@ import { buildTestApp, registerPerson, type Client, type TestApp } from "../../t
 import {
   ALL_NOTIFICATIONS,
   callApi,
+  createLinkedTestInstance,
   createInstance,
   drainNotifications,
   flushSends,
@@ -25,14 +26,8 @@ afterAll(async () => {
 });
 
 /** An authorized instance linked to a new sandbox phone, with the given settings. */
-async function linkedInstance(settings: Record<string, unknown> = ALL_NOTIFICATIONS): Promise<TestInstance & { phone: string }> {
-  const instance = await createInstance(client);
-  const phone = nextPhone();
-  await linkToPhone(harness, client, instance, phone);
-  await callApi(harness.app, instance, "POST", "setSettings", { body: settings });
-  await settle(harness);
-  await drainNotifications(harness.app, instance);
-  return { ...instance, phone };
+function linkedInstance(settings: Record<string, unknown> = ALL_NOTIFICATIONS): Promise<TestInstance & { phone: string }> {
+  return createLinkedTestInstance(harness, client, nextPhone(), settings);
 }
 
 const send = (instance: TestInstance, method: string, body: unknown) => callApi(harness.app, instance, "POST", method, { body });

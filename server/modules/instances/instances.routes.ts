@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { WebhookUrlRefused } from "../messaging/messaging.service.js";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -84,7 +85,13 @@ export async function instancesRoutes(parent: FastifyInstance, options: { instan
       for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? "settings")] = "invalid";
       throw new AppError("validation_failed", fields);
     }
-    await instances.updateSettings(instance, parsed.data);
+    try {
+      await instances.updateSettings(instance, parsed.data);
+    } catch (error) {
+      if (error instanceof WebhookUrlRefused)
+        throw new AppError("validation_failed", { webhookUrl: "address_refused" }, `webhookUrl refused: ${error.reason}`);
+      throw error;
+    }
     return { saveSettings: true };
   });
 

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createWebhookTransport } from "../../webhooks/webhook-sender.js";
+import { parseOutboundAllowList } from "../../security/outbound-guard.js";
 import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -302,6 +304,10 @@ const silentLogger = {
   child: () => silentLogger,
 } as unknown as FastifyBaseLogger;
 
+// These cores never push a webhook (no instance has a webhookUrl): the parts are the real ones.
+const webhookTransport = createWebhookTransport({ policy: parseOutboundAllowList(undefined), timeoutMs: 1_000 });
+const webhookParts = { webhookPoster: webhookTransport.sender, checkWebhookUrl: webhookTransport.checkUrl, webhookConcurrency: 4 };
+
 describe("the messaging core follows its leases", () => {
   const cores: MessagingCore[] = [];
   afterEach(async () => {
@@ -320,6 +326,7 @@ describe("the messaging core follows its leases", () => {
       secretBox: new SecretBox(randomBytes(32)),
       audit: new AuditRepository(db),
       nodeId,
+      ...webhookParts,
     });
     cores.push(built);
     return { core: built, calls };

@@ -77,6 +77,19 @@ export class InstanceLifecycle implements ConnectorEvents {
     });
   }
 
+  /**
+   * The console's "Send test notification": a stateInstanceChanged with the current state, a
+   * shape every receiver already parses, queued whatever the instance's switches say.
+   */
+  async notifyTest(instance: Instance): Promise<number> {
+    return this.deps.notifications.push(instance.idInstance, {
+      typeWebhook: "stateInstanceChanged",
+      instanceData: this.instanceData(instance),
+      timestamp: Math.floor(this.deps.clock.now() / 1000),
+      stateInstance: instance.state,
+    });
+  }
+
   /** Moves an instance to a state, records it and tells the owner when stateWebhook is on. */
   async changeState(
     instance: Instance,

@@ -44,6 +44,7 @@ function newRow(fields: NewInstance): InstanceRow {
     next_send_at: 0,
     has_queued: 0,
     owner_disabled: 0,
+    webhook_enabled: fields.settings.webhookUrl === "" ? 0 : 1,
     created_at: fields.now,
     updated_at: fields.now,
   };
@@ -275,7 +276,7 @@ export class InstancesRepository {
       const merged = merge(readSettings(row.settings));
       await trx
         .updateTable("instance")
-        .set({ settings: JSON.stringify(merged), updated_at: now })
+        .set({ settings: JSON.stringify(merged), webhook_enabled: merged.webhookUrl === "" ? 0 : 1, updated_at: now })
         .where("id_instance", "=", idInstance)
         .execute();
       return merged;

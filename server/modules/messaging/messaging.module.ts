@@ -12,11 +12,17 @@ import { InstanceLeases } from "./instance-leases.js";
 import { InstanceLifecycle } from "./instance-lifecycle.js";
 import { LeasesRepository } from "./leases.repository.js";
 import { InstancesRepository } from "./instances.repository.js";
-import { MessageWriter } from "./message-writer.js";
+import { GroupCommit } from "./group-commit.js";
 import { MessagesRepository } from "./messages.repository.js";
 import { MessagingService } from "./messaging.service.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { SendLoop } from "./send-loop.js";
+import { WebhookDelivery, type WebhookPoster } from "./webhook-delivery.js";
+import { WebhooksRepository } from "./webhooks.repository.js";
+import { WebhooksService } from "./webhooks.service.js";
+import { createSigningSecret } from "../../webhooks/webhook-signature.js";
+import type { UrlCheck } from "../../security/outbound-guard.js";
+import type { StoredMessage } from "./instance.js";
 
 export interface MessagingCore {
   /** Which instances this node holds (one node on SQLite holds them all). */
@@ -26,6 +32,8 @@ export interface MessagingCore {
   service: MessagingService;
   /** Where the connectors report what happens on their networks. */
   events: ConnectorEvents;
+  /** The console's side of webhook push: state, signing secret, dead letters, a test. */
+  webhooks: WebhooksService;
 }
 
 /** Builds the messaging core on a database; its repositories stay inside. */
@@ -38,6 +46,12 @@ export function createMessagingCore(deps: {
   audit: AuditRepository;
   /** This process's name among the nodes sharing the database. */
   nodeId: string;
+  /** Posts a notification to a webhookUrl (through the outbound address guard). */
+  webhookPoster: WebhookPoster;
+  /** Whether a webhookUrl may be saved. */
+  checkWebhookUrl: (url: string) => Promise<UrlCheck>;
+  /** Webhook requests in flight at once on this node. */
+  webhookConcurrency: number;
 }): MessagingCore {
   const { db, clock, connectors } = deps;
   const signals = new DatabaseSignals(db, deps.log);
@@ -53,11 +67,24 @@ export function createMessagingCore(deps: {
     log: deps.log,
   });
   const sendLoop = new SendLoop({ messages, instances, lifecycle, connectors, leases, clock, log: deps.log });
+  const webhooksRepository = new WebhooksRepository(db);
+  const webhookDelivery = new WebhookDelivery({
+    repository: webhooksRepository,
+    notifications,
+    instances,
+    leases,
+    secretBox: deps.secretBox,
+    poster: deps.webhookPoster,
+    clock,
+    log: deps.log,
+    concurrency: deps.webhookConcurrency,
+    createSecret: createSigningSecret,
+  });
   const service = new MessagingService({
     instances,
     messages,
     notifications,
-    writer: new MessageWriter(messages),
+    writer: new GroupCommit((entries: Array<{ idInstance: number; message: StoredMessage }>) => messages.insertMany(entries)),
     lifecycle,
     sendLoop,
     leases,
@@ -67,6 +94,18 @@ export function createMessagingCore(deps: {
     audit: deps.audit,
     clock,
     log: deps.log,
+    webhookDelivery,
+    checkWebhookUrl: deps.checkWebhookUrl,
   });
-  return { service, events: lifecycle, leases, signals };
+  const webhooks = new WebhooksService({
+    repository: webhooksRepository,
+    notifications,
+    lifecycle,
+    delivery: webhookDelivery,
+    secretBox: deps.secretBox,
+    audit: deps.audit,
+    clock,
+    createSecret: createSigningSecret,
+  });
+  return { service, events: lifecycle, leases, signals, webhooks };
 }

@@ -14,11 +14,13 @@ import type { DatabaseSignals } from "../../db/database-signals.js";
 import type { InstanceLeases, LeaseChanges } from "./instance-leases.js";
 import type { InstanceLifecycle } from "./instance-lifecycle.js";
 import type { InstancesRepository } from "./instances.repository.js";
-import type { MessageWriter } from "./message-writer.js";
+import type { GroupCommit } from "./group-commit.js";
 import type { MessagesRepository } from "./messages.repository.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { SEND_QUEUE_TTL_MS, type SendLoop } from "./send-loop.js";
 import { settingsView, type setSettingsSchema } from "./settings.js";
+import { WEBHOOK_EXPIRY_MS, type WebhookDelivery } from "./webhook-delivery.js";
+import type { UrlCheck } from "../../security/outbound-guard.js";
 
 const ID_MIN = 1_100_000_000;
 const ID_MAX = 9_999_999_999;
@@ -30,6 +32,14 @@ function createApiToken(): string {
 }
 
 export type Authentication = Instance | "unknown" | "bad-token";
+
+/** A webhookUrl the server may not reach (loopback, private, link-local…); `reason` says which address and why. */
+export class WebhookUrlRefused extends Error {
+  constructor(readonly reason: string) {
+    super(`webhookUrl refused: ${reason}`);
+    this.name = "WebhookUrlRefused";
+  }
+}
 
 /**
  * The messaging core: instances' lifecycle and state, their message history, send queue and
@@ -44,7 +54,8 @@ export class MessagingService implements ConnectorHost {
       instances: InstancesRepository;
       messages: MessagesRepository;
       notifications: NotificationQueue;
-      writer: MessageWriter;
+      /** Acknowledged sends, stored in shared transactions. */
+      writer: GroupCommit<{ idInstance: number; message: StoredMessage }>;
       lifecycle: InstanceLifecycle;
       sendLoop: SendLoop;
       leases: InstanceLeases;
@@ -54,6 +65,9 @@ export class MessagingService implements ConnectorHost {
       audit: AuditRepository;
       clock: Clock;
       log: FastifyBaseLogger;
+      webhookDelivery: WebhookDelivery;
+      /** Whether a webhookUrl may be saved: refused when it points at a loopback, private… address. */
+      checkWebhookUrl: (url: string) => Promise<UrlCheck>;
     },
   ) {}
 
@@ -156,8 +170,15 @@ export class MessagingService implements ConnectorHost {
     return settingsView(instance.settings, instance.wid);
   }
 
-  /** setSettings: saves, then the instance restarts to apply them, as GREEN-API's does. */
+  /**
+   * setSettings: saves, then the instance restarts to apply them, as GREEN-API's does. A
+   * webhookUrl the server may not reach is refused (WebhookUrlRefused) and nothing is saved.
+   */
   async updateSettings(instance: Instance, changes: z.output<typeof setSettingsSchema>): Promise<void> {
+    if (changes.webhookUrl) {
+      const check = await this.deps.checkWebhookUrl(changes.webhookUrl);
+      if (!check.ok) throw new WebhookUrlRefused(check.reason);
+    }
     const settings = await this.deps.instances.mergeSettings(
       instance.idInstance,
       (stored) => ({ ...stored, ...changes }),
@@ -210,7 +231,7 @@ export class MessagingService implements ConnectorHost {
   /** Queues messages and answers their idMessages once they are durably stored, all in one transaction. */
   async queueSends(instance: Instance, messages: OutgoingMessage[]): Promise<string[]> {
     const stored = messages.map((message) => this.queued(instance, message));
-    await Promise.all(stored.map((message) => this.deps.writer.write(instance.idInstance, message)));
+    await Promise.all(stored.map((message) => this.deps.writer.write({ idInstance: instance.idInstance, message })));
     return stored.map((message) => message.idMessage);
   }
 
@@ -296,13 +317,17 @@ export class MessagingService implements ConnectorHost {
     // Under a clock a test moves by hand, the test drives leases and sends itself.
     else if (runsLoops) await this.deps.leases.start();
     else await this.deps.leases.tick();
-    if (runsLoops) this.deps.sendLoop.start();
+    if (runsLoops) {
+      this.deps.sendLoop.start();
+      this.deps.webhookDelivery.start();
+    }
   }
 
   async stop(): Promise<void> {
     // Every part stops even when one fails (a database gone): a listening connection left open
     // would keep the pool, and the process, from closing.
     try {
+      await this.deps.webhookDelivery.stop();
       await this.deps.sendLoop.stop();
       await this.deps.writer.drain();
     } finally {
@@ -381,6 +406,8 @@ export class MessagingService implements ConnectorHost {
   async removeExpired(): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.messages.deleteQueuedOlderThan(now - SEND_QUEUE_TTL_MS);
+    // A webhook's undelivered notifications go to its dead letters, not away.
+    await this.deps.webhookDelivery.expireOlderThan(now - WEBHOOK_EXPIRY_MS);
     await this.deps.notifications.deleteOlderThan(now - DAY_MS);
     await this.deps.instances.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
   }

@@ -4,6 +4,16 @@ import type { Database } from "../../db/schema.js";
 import type { Clock } from "../../clock.js";
 import type { DatabaseSignals } from "../../db/database-signals.js";
 import type { Notification } from "./instance.js";
+import { createSortableId } from "../../security/tokens.js";
+
+/** A notification as stored, for a webhook push. */
+export interface StoredNotification {
+  receiptId: number;
+  /** The JSON text receiveNotification answers in `body`, byte for byte. */
+  bodyText: string;
+  createdAt: number;
+  webhookId: string;
+}
 
 /** A signal from another node can be lost (a dropped connection): a waiting poll also looks this often. */
 const RECHECK_MS = 5_000;
@@ -14,6 +24,7 @@ const RECHECK_MS = 5_000;
  */
 export class NotificationQueue {
   private readonly arrivals = new EventEmitter();
+  private readonly anyArrival = new EventEmitter();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -22,10 +33,18 @@ export class NotificationQueue {
   ) {
     this.arrivals.setMaxListeners(0);
     // Whichever node stored a notification, waiting polls on every node wake up.
-    signals.subscribe("notification", (idInstance) => this.arrivals.emit(idInstance));
+    signals.subscribe("notification", (idInstance) => {
+      this.arrivals.emit(idInstance);
+      this.anyArrival.emit("arrival", idInstance);
+    });
   }
 
   async push(idInstance: number, body: Record<string, unknown>): Promise<number> {
+    return this.pushStored(idInstance, JSON.stringify(body), `msg_${createSortableId(this.clock.now())}`);
+  }
+
+  /** Stores a body already serialized, under a given webhook-id (a dead letter replayed keeps its own). */
+  async pushStored(idInstance: number, bodyText: string, webhookId: string): Promise<number> {
     // The receiptId and the row in one transaction: two pushes at once cannot land out of order.
     const receiptId = await this.db.transaction().execute(async (trx) => {
       const counter = await trx
@@ -38,7 +57,7 @@ export class NotificationQueue {
       const next = Number(counter.last_receipt_id);
       await trx
         .insertInto("notification")
-        .values({ id_instance: idInstance, receipt_id: next, body: JSON.stringify(body), created_at: this.clock.now() })
+        .values({ id_instance: idInstance, receipt_id: next, body: bodyText, created_at: this.clock.now(), webhook_id: webhookId })
         .execute();
       return next;
     });
@@ -55,6 +74,33 @@ export class NotificationQueue {
       .limit(1)
       .executeTakeFirst();
     return row ? { receiptId: Number(row.receipt_id), body: JSON.parse(row.body) as Record<string, unknown> } : undefined;
+  }
+
+  /** The head as stored, for a push: the exact body text, its webhook-id and age. */
+  async storedHead(idInstance: number): Promise<StoredNotification | undefined> {
+    const row = await this.db
+      .selectFrom("notification")
+      .select(["receipt_id", "body", "created_at", "webhook_id"])
+      .where("id_instance", "=", idInstance)
+      .orderBy("receipt_id")
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const receiptId = Number(row.receipt_id);
+    return {
+      receiptId,
+      bodyText: row.body,
+      createdAt: Number(row.created_at),
+      // Stored before webhooks existed: an id derived from what identifies it, stable across attempts.
+      webhookId: row.webhook_id || `msg_${idInstance}_${receiptId}_${Number(row.created_at).toString(36)}`,
+    };
+  }
+
+  /** Wakes when a notification is stored for this instance, on any node. */
+  onArrival(listener: (idInstance: number) => void): () => void {
+    const onAny = (idInstance: string) => listener(Number(idInstance));
+    this.anyArrival.on("arrival", onAny);
+    return () => this.anyArrival.off("arrival", onAny);
   }
 
   /** The head, waiting up to timeoutMs for one to arrive; undefined when none came. */

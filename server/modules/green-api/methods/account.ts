@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { phoneOf } from "../../messaging/ids.js";
-import { parseOrThrow } from "../green-api.errors.js";
+import { parseOrThrow, validationFailed } from "../green-api.errors.js";
+import { WebhookUrlRefused } from "../../messaging/messaging.service.js";
 import type { MethodHandler } from "../method-context.js";
 import { setSettingsSchema } from "../../messaging/settings.js";
 
@@ -16,7 +17,14 @@ export const accountMethods: Record<string, MethodHandler> = {
   getSettings: async ({ instance }, { messaging }) => messaging.settings(instance),
 
   setSettings: async ({ instance, body }, { messaging }) => {
-    await messaging.updateSettings(instance, parseOrThrow(setSettingsSchema, body));
+    try {
+      await messaging.updateSettings(instance, parseOrThrow(setSettingsSchema, body));
+    } catch (error) {
+      if (error instanceof WebhookUrlRefused) {
+        throw validationFailed(`'webhookUrl' must not point to a loopback, private or link-local address (${error.reason})`);
+      }
+      throw error;
+    }
     return { saveSettings: true };
   },
 

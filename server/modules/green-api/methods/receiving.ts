@@ -23,6 +23,12 @@ const RECEIPT_ID = /^\d{1,15}$/;
 
 export const receivingMethods: Record<string, MethodHandler> = {
   receiveNotification: async ({ instance, query, signal }, { messaging }) => {
+    // Push and polling exclude each other, as on GREEN-API: with a webhookUrl the queue is pushed.
+    if (instance.settings.webhookUrl !== "") {
+      throw badRequest(
+        `Message cannot be received because custom webhook url is set. Go to cabinet, clear webhook url for instance: ${instance.idInstance} and wait for about 1 minute for another attempt`,
+      );
+    }
     const { receiveTimeout } = parseOrThrow(receiveQuery, query);
     const notification = await messaging.receiveNotification(instance, receiveTimeout * 1000, signal);
     return notification ? { receiptId: notification.receiptId, body: notification.body } : null;

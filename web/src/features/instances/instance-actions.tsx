@@ -9,6 +9,7 @@ import type { FormFailure } from "../../components/form.js";
 import type { InstancesLocationState } from "../console/instances-page.js";
 import { INSTANCES_PATH } from "./paths.js";
 import type { InstanceToken } from "./use-instance-token.js";
+import { ActionButton } from "../../components/action-button.js";
 
 type Done = "rebooted" | "loggedOut" | "regenerated";
 type Busy = "reboot" | "logout" | null;
@@ -95,29 +96,5 @@ export function InstanceActions({ instance, token, onChanged }: InstanceActionsP
         />
       )}
     </section>
-  );
-}
-
-interface ActionButtonProps {
-  busy?: boolean;
-  danger?: boolean;
-  opensDialog?: boolean;
-  onClick: () => void;
-  children: string;
-}
-
-function ActionButton({ busy = false, danger = false, opensDialog = false, onClick, children }: ActionButtonProps) {
-  return (
-    <button
-      type="button"
-      className={danger ? "button button-danger-outline" : "button button-secondary"}
-      aria-haspopup={opensDialog ? "dialog" : undefined}
-      aria-disabled={busy || undefined}
-      aria-busy={busy || undefined}
-      onClick={onClick}
-    >
-      {busy && <span className="spinner" aria-hidden="true" />}
-      {children}
-    </button>
   );
 }

@@ -8,7 +8,7 @@ import { FormAlert, toFormFailure } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
 import { LoadingStatus } from "../../components/loading-status.js";
 import { usePageTitle } from "../../components/page-title.js";
-import { TabList, TabPanel } from "../../components/tabs.js";
+import { TabList, TabPanel, tabId } from "../../components/tabs.js";
 import { usePolling } from "../../components/use-polling.js";
 import { ApiConsole } from "./api-console.js";
 import { CredentialsSection } from "./credentials-section.js";
@@ -18,11 +18,12 @@ import { LinkingSection } from "./linking-section.js";
 import { INSTANCES_PATH } from "./paths.js";
 import { SettingsForm } from "./settings-form.js";
 import { useInstanceToken } from "./use-instance-token.js";
+import { WebhooksSection } from "./webhooks-section.js";
 
 /** The instance's state is fetched this often while its page is open. */
 const STATE_REFRESH_MS = 2000;
 
-const TABS = ["overview", "settings", "api"] as const;
+const TABS = ["overview", "settings", "webhooks", "api"] as const;
 type Tab = (typeof TABS)[number];
 
 function isTab(value: string | null): value is Tab {
@@ -80,6 +81,12 @@ function InstanceView({ idInstance }: { idInstance: number }) {
   const linking = instance.stateInstance === "notAuthorized" || instance.stateInstance === "starting";
   const prefix = `instance-${idInstance}`;
 
+  /** The button that asked for it leaves with its tab, so the focus goes to the Settings tab itself. */
+  function openSettings() {
+    selectTab("settings");
+    document.getElementById(tabId(prefix, "settings"))?.focus();
+  }
+
   return (
     <div className="console-section instance-page">
       <div className="instance-head">
@@ -112,6 +119,7 @@ function InstanceView({ idInstance }: { idInstance: number }) {
           </div>
         )}
         {tab === "settings" && <SettingsForm idInstance={idInstance} onSaved={refresh} />}
+        {tab === "webhooks" && <WebhooksSection idInstance={idInstance} onOpenSettings={openSettings} />}
         {tab === "api" && <ApiConsole instance={instance} token={token} />}
       </TabPanel>
     </div>
