@@ -13,6 +13,7 @@ import * as messagingCore from "./migrations/2026-11-29-0005-messaging-core.js";
 import * as instanceLeases from "./migrations/2026-11-29-0006-instance-leases.js";
 import * as sandboxCopiesOnce from "./migrations/2026-11-29-0007-sandbox-copies-once.js";
 import * as webhooks from "./migrations/2026-11-29-0008-webhooks.js";
+import * as media from "./migrations/2026-11-29-0009-media.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0006-instance-leases": instanceLeases,
   "2026-11-29-0007-sandbox-copies-once": sandboxCopiesOnce,
   "2026-11-29-0008-webhooks": webhooks,
+  "2026-11-29-0009-media": media,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -189,6 +189,21 @@ export interface WebhookAttemptTable {
   error: string;
 }
 
+/** A file kept in the database: present once all its chunks are. */
+export interface MediaBlobTable {
+  key: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
+/** A file's bytes, 256 KiB a row, in order of seq. */
+export interface MediaChunkTable {
+  key: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface WebhookDeadLetterTable {
   id_instance: number;
   receipt_id: number;
@@ -255,4 +270,6 @@ export interface Database {
   webhook_delivery: WebhookDeliveryTable;
   webhook_attempt: WebhookAttemptTable;
   webhook_dead_letter: WebhookDeadLetterTable;
+  media_blob: MediaBlobTable;
+  media_chunk: MediaChunkTable;
 }

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.js";
+import { MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
+
+/** Bytes a chunk row holds: large enough to keep rows few, small enough to stream. */
+export const CHUNK_BYTES = 256 * 1024;
+const KEY = /^[0-9a-f]{32}$/;
+
+/**
+ * Blobs in the database, so that every node sharing it serves every file: the bytes in
+ * 256 KiB rows written one by one as they stream in, then a blob row that makes the file
+ * exist. A file cut short (too large, a failed upload) leaves no blob row and its chunks are
+ * removed. Reads fetch one chunk at a time.
+ */
+export class DatabaseMediaStore implements MediaStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async put(source: Readable, maxBytes: number): Promise<StoredBlob> {
+    const key = randomBytes(16).toString("hex");
+    const meter = new MeteredStream(maxBytes);
+    let seq = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await this.db.insertInto("media_chunk").values({ key, seq: seq++, data }).execute();
+    };
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes < CHUNK_BYTES) return done();
+        // A chunk row of exactly CHUNK_BYTES; what is over starts the next one.
+        const whole = Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        let offset = 0;
+        const writeRows = async () => {
+          while (whole.length - offset >= CHUNK_BYTES) {
+            await this.db
+              .insertInto("media_chunk")
+              .values({ key, seq: seq++, data: whole.subarray(offset, offset + CHUNK_BYTES) })
+              .execute();
+            offset += CHUNK_BYTES;
+          }
+          if (offset < whole.length) {
+            pending = [whole.subarray(offset)];
+            pendingBytes = whole.length - offset;
+          }
+        };
+        writeRows().then(() => done(), done);
+      },
+      final: (done) => void flush().then(() => done(), done),
+    });
+    try {
+      await pipeline(source, meter, sink);
+      await this.db.insertInto("media_blob").values({ key, size: meter.size, sha256: meter.sha256, created_at: Date.now() }).execute();
+    } catch (error) {
+      await this.db.deleteFrom("media_chunk").where("key", "=", key).execute();
+      throw error;
+    }
+    return { key, size: meter.size, sha256: meter.sha256 };
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable | undefined> {
+    if (!KEY.test(key)) return undefined;
+    const blob = await this.db.selectFrom("media_blob").select("size").where("key", "=", key).executeTakeFirst();
+    if (!blob) return undefined;
+    const size = Number(blob.size);
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? size - 1, size - 1);
+    const db = this.db;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let seq = Math.floor(start / CHUNK_BYTES); seq * CHUNK_BYTES <= end; seq++) {
+        const row = await db.selectFrom("media_chunk").select("data").where("key", "=", key).where("seq", "=", seq).executeTakeFirst();
+        if (!row) throw new Error(`media ${key} lacks chunk ${seq}`);
+        const offset = seq * CHUNK_BYTES;
+        const data = Buffer.from(row.data);
+        yield data.subarray(Math.max(0, start - offset), Math.min(data.length, end - offset + 1));
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  async remove(key: string): Promise<void> {
+    if (!KEY.test(key)) return;
+    await this.db.deleteFrom("media_blob").where("key", "=", key).execute();
+    await this.db.deleteFrom("media_chunk").where("key", "=", key).execute();
+  }
+}

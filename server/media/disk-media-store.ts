@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
+
+const KEY = /^[0-9a-f]{32}$/;
+
+/**
+ * Blobs as files under one folder (DATA_DIR/media), two hex characters of the key per
+ * subfolder. A blob is written to a temporary name and renamed when complete, so a crash
+ * mid-upload never leaves a partial file under a key.
+ */
+export class DiskMediaStore implements MediaStore {
+  constructor(private readonly folder: string) {}
+
+  private pathOf(key: string): string {
+    return path.join(this.folder, key.slice(0, 2), key);
+  }
+
+  async put(source: Readable, maxBytes: number): Promise<StoredBlob> {
+    const key = randomBytes(16).toString("hex");
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const partial = `${target}.${randomBytes(4).toString("hex")}.part`;
+    const meter = new MeteredStream(maxBytes);
+    try {
+      await pipeline(source, meter, createWriteStream(partial, { flags: "wx" }));
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    return { key, size: meter.size, sha256: meter.sha256 };
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable | undefined> {
+    if (!KEY.test(key)) return undefined;
+    const file = this.pathOf(key);
+    try {
+      await stat(file);
+    } catch {
+      return undefined;
+    }
+    return createReadStream(file, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async remove(key: string): Promise<void> {
+    if (KEY.test(key)) await rm(this.pathOf(key), { force: true });
+  }
+}
