@@ -24,39 +24,29 @@ export class DatabaseMediaStore implements MediaStore {
     let seq = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      await this.db.insertInto("media_chunk").values({ key, seq: seq++, data }).execute();
+    // Rows of exactly CHUNK_BYTES while bytes come in; what is over waits for the next ones, and
+    // at the end (`isLast`) the remainder makes the last, shorter row.
+    const writeRows = async (isLast: boolean) => {
+      if (pendingBytes < CHUNK_BYTES && !(isLast && pendingBytes > 0)) return;
+      const whole = Buffer.concat(pending, pendingBytes);
+      let offset = 0;
+      while (whole.length - offset >= CHUNK_BYTES || (isLast && offset < whole.length)) {
+        await this.db
+          .insertInto("media_chunk")
+          .values({ key, seq: seq++, data: whole.subarray(offset, offset + CHUNK_BYTES) })
+          .execute();
+        offset += CHUNK_BYTES;
+      }
+      pending = offset < whole.length ? [whole.subarray(offset)] : [];
+      pendingBytes = Math.max(0, whole.length - offset);
     };
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes < CHUNK_BYTES) return done();
-        // A chunk row of exactly CHUNK_BYTES; what is over starts the next one.
-        const whole = Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        let offset = 0;
-        const writeRows = async () => {
-          while (whole.length - offset >= CHUNK_BYTES) {
-            await this.db
-              .insertInto("media_chunk")
-              .values({ key, seq: seq++, data: whole.subarray(offset, offset + CHUNK_BYTES) })
-              .execute();
-            offset += CHUNK_BYTES;
-          }
-          if (offset < whole.length) {
-            pending = [whole.subarray(offset)];
-            pendingBytes = whole.length - offset;
-          }
-        };
-        writeRows().then(() => done(), done);
+        writeRows(false).then(() => done(), done);
       },
-      final: (done) => void flush().then(() => done(), done),
+      final: (done) => void writeRows(true).then(() => done(), done),
     });
     try {
       await pipeline(source, meter, sink);

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { request, type Dispatcher } from "undici";
-import { findOutboundRefusal } from "../security/outbound-guard.js";
+import { describeOutboundFailure } from "../security/outbound-guard.js";
 import type { MediaStore, StoredBlob } from "./media-store.js";
 
 /** Why a file could not be fetched from its URL, in words fit for the API's 400. */
@@ -38,7 +38,7 @@ export async function fetchRemoteFile(
     try {
       answer = await request(current, { method: "GET", dispatcher: options.dispatcher, signal });
     } catch (error) {
-      throw new RemoteFileError(describe(error, options.timeoutMs));
+      throw new RemoteFileError(describeOutboundFailure(error, options.timeoutMs));
     }
     if (REDIRECTS.has(answer.statusCode)) {
       discard(answer.body);
@@ -97,11 +97,4 @@ function fileNameOf(url: URL): string {
   } catch {
     return path.posix.basename(url.pathname);
   }
-}
-
-function describe(error: unknown, timeoutMs: number): string {
-  const refusal = findOutboundRefusal(error);
-  if (refusal) return refusal.message;
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `no answer within ${timeoutMs} ms`;
-  return error instanceof Error ? error.message : String(error);
 }

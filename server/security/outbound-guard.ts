@@ -86,6 +86,23 @@ export function findOutboundRefusal(error: unknown): OutboundAddressRefusedError
   return undefined;
 }
 
+/**
+ * What went wrong with an outbound request, in one line for a person (the attempts list, an
+ * API error): the refused address, the timeout, or the error and its causes with their codes.
+ * Never the request's headers or body.
+ */
+export function describeOutboundFailure(error: unknown, timeoutMs: number): string {
+  const refusal = findOutboundRefusal(error);
+  if (refusal) return refusal.message;
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `no answer within ${timeoutMs} ms`;
+  const parts: string[] = [];
+  for (let current = error; current instanceof Error && parts.length < 3; current = current.cause) {
+    const code = (current as Error & { code?: unknown }).code;
+    parts.push(typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message);
+  }
+  return (parts.join(": ") || String(error)).slice(0, 500);
+}
+
 export interface OutboundPolicyOptions {
   /** Every address is allowed: for local setups and tests that call servers on this machine. */
   allowEverything?: boolean;

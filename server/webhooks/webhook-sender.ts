@@ -1,7 +1,14 @@
 import { request, type Dispatcher } from "undici";
 import type { LookupAddress, LookupAllOptions } from "node:dns";
 import type { LookupFunction } from "node:net";
-import { checkUrl, createGuardedDispatcher, findOutboundRefusal, type OutboundPolicy, type UrlCheck } from "../security/outbound-guard.js";
+import {
+  checkUrl,
+  createGuardedDispatcher,
+  describeOutboundFailure,
+  findOutboundRefusal,
+  type OutboundPolicy,
+  type UrlCheck,
+} from "../security/outbound-guard.js";
 
 /** One POST of a notification to a webhookUrl. */
 export interface WebhookRequest {
@@ -59,9 +66,8 @@ export class WebhookSender {
         retryAfterMs: retryAfterMs(answer.headers["retry-after"], Date.now()),
       };
     } catch (error) {
-      const message = describe(error, this.timeoutMs);
-      const refusal = findOutboundRefusal(error);
-      if (refusal) return { kind: "refused", latencyMs: latency(), error: refusal.message };
+      const message = describeOutboundFailure(error, this.timeoutMs);
+      if (findOutboundRefusal(error)) return { kind: "refused", latencyMs: latency(), error: message };
       return { kind: "failed", statusCode: null, latencyMs: latency(), error: message, retryAfterMs: undefined };
     }
   }
@@ -86,17 +92,6 @@ export function retryAfterMs(value: string | string[] | undefined, now: number):
   if (!text) return undefined;
   const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1000 : Date.parse(text) - now;
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
-}
-
-/** What went wrong, in a line for the attempts list: never the request's headers or body. */
-function describe(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `no answer within ${timeoutMs} ms`;
-  const parts: string[] = [];
-  for (let current = error; current instanceof Error && parts.length < 3; current = current.cause) {
-    const code = (current as Error & { code?: unknown }).code;
-    parts.push(typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message);
-  }
-  return (parts.join(": ") || String(error)).slice(0, 500);
 }
 
 /** The sender and the save-time check of webhook URLs, both under one address policy (and one resolver). */

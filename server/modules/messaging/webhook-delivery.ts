@@ -8,7 +8,13 @@ import type { InstanceLeases } from "./instance-leases.js";
 import type { InstancesRepository } from "./instances.repository.js";
 import type { NotificationQueue, StoredNotification } from "./notification-queue.js";
 import { GroupCommit } from "./group-commit.js";
-import type { WebhookAttempt, WebhookConfirmation, WebhooksRepository } from "./webhooks.repository.js";
+import type {
+  WebhookAttempt,
+  WebhookConfirmation,
+  WebhookDeliveryState,
+  WebhookSecrets,
+  WebhooksRepository,
+} from "./webhooks.repository.js";
 
 /** Waits after the first, second and third failure of a head; every later one waits a minute. */
 const RETRY_SCHEDULE_MS = [5_000, 15_000, 30_000];
@@ -42,7 +48,8 @@ export function authorizationFor(token: string): string | undefined {
   return /\s/.test(token.trim()) ? token.trim() : `Bearer ${token}`;
 }
 
-function typeWebhookOf(bodyText: string): string {
+/** The typeWebhook of a stored notification body; "" when it has none. */
+export function typeWebhookOf(bodyText: string): string {
   try {
     const typeWebhook = (JSON.parse(bodyText) as { typeWebhook?: unknown }).typeWebhook;
     return typeof typeWebhook === "string" ? typeWebhook : "";
@@ -151,15 +158,15 @@ export class WebhookDelivery {
       const head = await this.deps.notifications.storedHead(idInstance);
       if (!head) return;
       const now = this.deps.clock.now();
-      const { state } = await this.deps.repository.forAttempt(idInstance);
+      const { state, secrets } = await this.deps.repository.delivery(idInstance);
       if (state.pausedAt !== null) return;
       const isRetry = state.headReceiptId === head.receiptId;
       if (isRetry && state.nextAttemptAt > now) return;
       if (now - head.createdAt >= WEBHOOK_EXPIRY_MS) {
-        await this.expire(instance, head, now);
+        await this.expire(instance, head, now, state);
         continue;
       }
-      const attempt = await this.attempt(instance, head);
+      const attempt = await this.attempt(instance, head, secrets);
       if (attempt === undefined) return;
       const { outcome, record } = attempt;
       if (outcome.kind === "delivered") {
@@ -187,10 +194,12 @@ export class WebhookDelivery {
     for (const idInstance of await this.deps.repository.listWithNotificationsBefore(cutoff)) {
       const instance = await this.deps.instances.find(idInstance);
       if (!instance) continue;
+      // Read once: expiring the head clears the retry schedule, which concerns that head only.
+      const { state } = await this.deps.repository.delivery(idInstance);
       for (;;) {
         const head = await this.deps.notifications.storedHead(idInstance);
         if (!head || head.createdAt >= cutoff) break;
-        await this.expire(instance, head, this.deps.clock.now());
+        await this.expire(instance, head, this.deps.clock.now(), state);
       }
     }
   }
@@ -210,8 +219,9 @@ export class WebhookDelivery {
   private async attempt(
     instance: Instance,
     head: StoredNotification,
+    stored: WebhookSecrets | undefined,
   ): Promise<{ outcome: WebhookOutcome; record: WebhookAttempt } | undefined> {
-    const secrets = await this.signingSecrets(instance.idInstance);
+    const secrets = await this.signingSecrets(instance.idInstance, stored);
     // The receiver checks the timestamp against its own clock: it is the machine's time, whatever clock schedules retries.
     const timestamp = Math.floor(Date.now() / 1000);
     const authorization = authorizationFor(instance.settings.webhookUrlToken);
@@ -244,17 +254,18 @@ export class WebhookDelivery {
   }
 
   /**
-   * The current secret, and the previous one while a rotation's overlap lasts; kept 5 seconds per
-   * instance. A rotation on another node is picked up within them.
+   * The current secret, and the previous one while a rotation's overlap lasts, opened from the
+   * delivery row the attempt read (made with a first secret when there is none yet); kept 5
+   * seconds per instance. A rotation on another node is picked up within them.
    */
-  private async signingSecrets(idInstance: number): Promise<string[]> {
+  private async signingSecrets(idInstance: number, stored: WebhookSecrets | undefined): Promise<string[]> {
     const now = this.deps.clock.now();
     const cached = this.secretsCache.get(idInstance);
     if (cached && cached.until > now) return cached.secrets;
-    let secrets = (await this.deps.repository.forAttempt(idInstance)).secrets;
+    let secrets = stored;
     if (!secrets) {
       await this.deps.repository.ensure(idInstance, () => this.deps.secretBox.seal(this.deps.createSecret()), now);
-      secrets = await this.deps.repository.secrets(idInstance);
+      secrets = (await this.deps.repository.delivery(idInstance)).secrets;
       if (!secrets) throw new Error(`instance ${idInstance} is gone`);
     }
     const current = this.deps.secretBox.open(secrets.sealed);
@@ -273,8 +284,7 @@ export class WebhookDelivery {
   }
 
   /** A day old and never confirmed: kept aside for a replay from the console, and the next one goes. */
-  private async expire(instance: Instance, head: StoredNotification, now: number): Promise<void> {
-    const { state } = await this.deps.repository.forAttempt(instance.idInstance);
+  private async expire(instance: Instance, head: StoredNotification, now: number, state: WebhookDeliveryState): Promise<void> {
     const reason =
       state.headReceiptId === head.receiptId && state.headAttempts > 0
         ? `not confirmed within 24 hours (${state.headAttempts} attempts)`

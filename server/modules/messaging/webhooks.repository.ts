@@ -61,6 +61,11 @@ function toState(row: Selectable<WebhookDeliveryTable> | undefined): WebhookDeli
   };
 }
 
+/** No head failing: the next one starts afresh. */
+function clearedRetry(now: number) {
+  return { head_receipt_id: null, head_attempts: 0, failing_since: null, next_attempt_at: 0, updated_at: now };
+}
+
 function attemptRow(idInstance: number, attempt: WebhookAttempt) {
   return {
     id: createSortableId(attempt.attemptedAt),
@@ -112,8 +117,8 @@ export class WebhooksRepository {
       .execute();
   }
 
-  /** The delivery state and the secrets in one read: what each attempt needs. */
-  async forAttempt(idInstance: number): Promise<{ state: WebhookDeliveryState; secrets: WebhookSecrets | undefined }> {
+  /** The instance's delivery state and signing secrets, in one read (no secrets before the row is made). */
+  async delivery(idInstance: number): Promise<{ state: WebhookDeliveryState; secrets: WebhookSecrets | undefined }> {
     const row = await this.db.selectFrom("webhook_delivery").selectAll().where("id_instance", "=", idInstance).executeTakeFirst();
     return {
       state: toState(row),
@@ -140,31 +145,9 @@ export class WebhooksRepository {
       for (const { idInstance, attempt, hadRetries } of confirmations) {
         await trx.deleteFrom("notification").where("id_instance", "=", idInstance).where("receipt_id", "=", attempt.receiptId).execute();
         if (!hadRetries) continue;
-        await trx
-          .updateTable("webhook_delivery")
-          .set({ head_receipt_id: null, head_attempts: 0, failing_since: null, next_attempt_at: 0, updated_at: attempt.attemptedAt })
-          .where("id_instance", "=", idInstance)
-          .execute();
+        await trx.updateTable("webhook_delivery").set(clearedRetry(attempt.attemptedAt)).where("id_instance", "=", idInstance).execute();
       }
     });
-  }
-
-  async state(idInstance: number): Promise<WebhookDeliveryState> {
-    return toState(await this.db.selectFrom("webhook_delivery").selectAll().where("id_instance", "=", idInstance).executeTakeFirst());
-  }
-
-  async secrets(idInstance: number): Promise<WebhookSecrets | undefined> {
-    const row = await this.db
-      .selectFrom("webhook_delivery")
-      .select(["secret_sealed", "previous_secret_sealed", "previous_secret_until"])
-      .where("id_instance", "=", idInstance)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      sealed: row.secret_sealed,
-      previousSealed: row.previous_secret_sealed,
-      previousUntil: row.previous_secret_until == null ? null : Number(row.previous_secret_until),
-    };
   }
 
   /** The new secret signs from now on; the current one also signs until `previousUntil`. */
@@ -249,11 +232,7 @@ export class WebhooksRepository {
 
   /** The head is done with (delivered, expired or cleared): the next one starts afresh. */
   async clearRetry(idInstance: number, now: number): Promise<void> {
-    await this.db
-      .updateTable("webhook_delivery")
-      .set({ head_receipt_id: null, head_attempts: 0, failing_since: null, next_attempt_at: 0, updated_at: now })
-      .where("id_instance", "=", idInstance)
-      .execute();
+    await this.db.updateTable("webhook_delivery").set(clearedRetry(now)).where("id_instance", "=", idInstance).execute();
   }
 
   async pause(idInstance: number, reason: string, now: number): Promise<void> {

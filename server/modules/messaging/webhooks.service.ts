@@ -4,8 +4,8 @@ import type { AuditEvent, AuditRepository, RequestOrigin } from "../audit/audit.
 import type { Instance } from "./instance.js";
 import type { InstanceLifecycle } from "./instance-lifecycle.js";
 import type { NotificationQueue } from "./notification-queue.js";
-import type { WebhookDelivery } from "./webhook-delivery.js";
-import type { WebhookAttempt, WebhooksRepository } from "./webhooks.repository.js";
+import { typeWebhookOf, type WebhookDelivery } from "./webhook-delivery.js";
+import type { DeadLetter, WebhookAttempt, WebhooksRepository } from "./webhooks.repository.js";
 
 /** After a rotation the previous secret keeps signing this long, so receivers can switch over. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60_000;
@@ -41,15 +41,6 @@ export interface WebhookOverview {
   previousSecretValidUntil: number | null;
 }
 
-function typeWebhookOf(bodyText: string): string {
-  try {
-    const value = (JSON.parse(bodyText) as { typeWebhook?: unknown }).typeWebhook;
-    return typeof value === "string" ? value : "";
-  } catch {
-    return "";
-  }
-}
-
 /** What the console does with an instance's webhook: its state, signing secret, dead letters and a test. */
 export class WebhooksService {
   constructor(
@@ -67,12 +58,11 @@ export class WebhooksService {
 
   async overview(instance: Instance): Promise<WebhookOverview> {
     const { repository, notifications } = this.deps;
-    const [state, queued, attempts, deadLetters, secrets] = await Promise.all([
-      repository.state(instance.idInstance),
+    const [{ state, secrets }, queued, attempts, deadLetters] = await Promise.all([
+      repository.delivery(instance.idInstance),
       notifications.count(instance.idInstance),
       repository.listAttempts(instance.idInstance, ATTEMPTS_SHOWN),
       repository.listDeadLetters(instance.idInstance, DEAD_LETTERS_SHOWN),
-      repository.secrets(instance.idInstance),
     ]);
     const now = this.deps.clock.now();
     let status: WebhookStatus;
@@ -101,7 +91,7 @@ export class WebhooksService {
 
   async revealSecret(instance: Instance, origin: RequestOrigin): Promise<string> {
     await this.ensure(instance);
-    const secrets = await this.deps.repository.secrets(instance.idInstance);
+    const { secrets } = await this.deps.repository.delivery(instance.idInstance);
     if (!secrets) throw new Error(`instance ${instance.idInstance} is gone`);
     await this.audit("webhook_secret_revealed", instance, origin);
     return this.deps.secretBox.open(secrets.sealed);
@@ -127,11 +117,7 @@ export class WebhooksService {
   /** Puts a dead letter back at the end of the queue, with its webhook-id; false when there is none. */
   async redeliver(instance: Instance, receiptId: number): Promise<boolean> {
     const letter = await this.deps.repository.findDeadLetter(instance.idInstance, receiptId);
-    if (!letter) return false;
-    // Removed first: two clicks at once queue it once (the second finds nothing to remove).
-    if (!(await this.deps.repository.deleteDeadLetter(instance.idInstance, receiptId))) return false;
-    await this.deps.notifications.pushStored(instance.idInstance, letter.bodyText, letter.webhookId);
-    return true;
+    return letter !== undefined && (await this.requeue(instance, letter));
   }
 
   /** Every dead letter back in the queue, oldest first; answers how many. */
@@ -140,8 +126,15 @@ export class WebhooksService {
     for (;;) {
       const letters = await this.deps.repository.listDeadLetters(instance.idInstance, DEAD_LETTERS_SHOWN);
       if (letters.length === 0) return count;
-      for (const letter of letters) if (await this.redeliver(instance, letter.receiptId)) count++;
+      for (const letter of letters) if (await this.requeue(instance, letter)) count++;
     }
+  }
+
+  private async requeue(instance: Instance, letter: DeadLetter): Promise<boolean> {
+    // Removed first: two clicks at once queue it once (the second finds nothing to remove).
+    if (!(await this.deps.repository.deleteDeadLetter(instance.idInstance, letter.receiptId))) return false;
+    await this.deps.notifications.pushStored(instance.idInstance, letter.bodyText, letter.webhookId);
+    return true;
   }
 
   /** Queues a stateInstanceChanged with the current state; answers its receiptId. */

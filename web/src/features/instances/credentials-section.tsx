@@ -2,11 +2,10 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { InstanceDetails } from "../../../../shared/instances.schemas.js";
 import { CopyButton } from "../../components/copy-button.js";
+import { CredentialValue } from "../../components/credential-value.js";
 import { FormAlert, toFormFailure } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
 import type { InstanceToken } from "./use-instance-token.js";
-
-const MASK = "••••••••••••••••";
 
 /** apiUrl, mediaUrl, idInstance and apiTokenInstance, each with its Copy button; the token hidden until asked for. */
 export function CredentialsSection({ instance, token }: { instance: InstanceDetails; token: InstanceToken }) {
@@ -37,7 +36,7 @@ export function CredentialsSection({ instance, token }: { instance: InstanceDeta
     { name: "apiUrl", value: instance.apiUrl, copy: instance.apiUrl },
     { name: "mediaUrl", value: instance.mediaUrl, copy: instance.mediaUrl },
     { name: "idInstance", value: String(instance.idInstance), copy: String(instance.idInstance) },
-    { name: "apiTokenInstance", value: shown && token.value !== null ? token.value : MASK, copy: token.load, secret: true },
+    { name: "apiTokenInstance", value: shown ? (token.value ?? "") : "", copy: token.load, secret: true },
   ];
 
   return (
@@ -50,16 +49,11 @@ export function CredentialsSection({ instance, token }: { instance: InstanceDeta
           <div key={row.name} className="credential">
             <dt>{row.name}</dt>
             <dd>
-              <code className="credential-value" dir="ltr">
-                {row.secret && !shown ? (
-                  <>
-                    <span aria-hidden="true">{MASK}</span>
-                    <span className="visually-hidden">{t("instance.credentials.hidden")}</span>
-                  </>
-                ) : (
-                  row.value
-                )}
-              </code>
+              <CredentialValue
+                value={row.value}
+                hidden={Boolean(row.secret) && (!shown || token.value === null)}
+                hiddenLabel={t("instance.credentials.hidden")}
+              />
               <span className="credential-actions">
                 {row.secret && (
                   <button

@@ -13,6 +13,7 @@ import {
 import type { WebhookOverview } from "../../api/webhooks.js";
 import { ConfirmDialog } from "../../components/confirm-dialog.js";
 import { CopyButton } from "../../components/copy-button.js";
+import { CredentialValue } from "../../components/credential-value.js";
 import { FormAlert, toFormFailure } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
 import { LoadingStatus } from "../../components/loading-status.js";
@@ -21,7 +22,6 @@ import { ActionButton } from "../../components/action-button.js";
 
 /** Deliveries happen within a second or so, so the tab refreshes often enough to show them as they go. */
 const OVERVIEW_REFRESH_MS = 3000;
-const MASK = "••••••••••••••••";
 
 type Card = "delivery" | "secret" | "deadLetters";
 type Done =
@@ -324,16 +324,7 @@ function SecretCard(props: SecretCardProps) {
           <div className="credential">
             <dt>signingSecret</dt>
             <dd>
-              <code className="credential-value" dir="ltr">
-                {secret === null ? (
-                  <>
-                    <span aria-hidden="true">{MASK}</span>
-                    <span className="visually-hidden">{t("instance.webhooks.secret.hidden")}</span>
-                  </>
-                ) : (
-                  secret
-                )}
-              </code>
+              <CredentialValue value={secret ?? ""} hidden={secret === null} hiddenLabel={t("instance.webhooks.secret.hidden")} />
               <span className="credential-actions">
                 <button
                   type="button"
