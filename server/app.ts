@@ -43,6 +43,10 @@ import { createWebhookTransport } from "./webhooks/webhook-sender.js";
 import { webhooksRoutes } from "./modules/instances/webhooks.routes.js";
 import type { WebhooksService } from "./modules/messaging/webhooks.service.js";
 import type { LookupFunction } from "node:net";
+import { createGuardedDispatcher } from "./security/outbound-guard.js";
+import { createMediaService } from "./modules/media/media.module.js";
+import { mediaRoutes } from "./modules/media/media.routes.js";
+import type { MediaService } from "./modules/media/media.service.js";
 
 export interface AppDependencies {
   config: Config;
@@ -67,6 +71,8 @@ declare module "fastify" {
     webhooks: WebhooksService;
     /** Where connectors report; exposed for tests that play a network's part. */
     connectorEvents: ConnectorEvents;
+    /** Files and their links; exposed for tests, which run expiry by hand. */
+    media: MediaService;
     /** Drops what has outlived its retention; a job every 10 minutes, and tests call it to run it now. */
     housekeeping: () => Promise<void>;
   }
@@ -117,17 +123,32 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     timeoutMs: config.webhookTimeoutMs,
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
   });
+  const secretKey = loadOrCreateSecretKey(config.secretKey, config.secretKeyFile);
+  // Files by URL leave through the same address guard as webhooks, under the same policy.
+  const fileFetchDispatcher = createGuardedDispatcher(config.outboundPolicy, {
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+    connectTimeoutMs: 10_000,
+  });
+  const media = createMediaService({
+    db,
+    clock,
+    config: config.media,
+    publicUrl: config.publicUrl,
+    secretKey,
+    dispatcher: fileFetchDispatcher,
+  });
   const core = createMessagingCore({
     db,
     clock,
     log: app.log,
     connectors,
-    secretBox: new SecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile)),
+    secretBox: new SecretBox(secretKey),
     audit,
     nodeId: config.nodeId,
     webhookPoster: webhookTransport.sender,
     checkWebhookUrl: webhookTransport.checkUrl,
     webhookConcurrency: config.webhookConcurrency,
+    files: media,
   });
   const messaging = core.service;
   const sandbox = new SandboxRepository(db);
@@ -142,15 +163,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   accounts.registerDataOwner(instances);
   accounts.registerDataOwner(network);
+  accounts.registerDataOwner(media);
   app.decorate("messaging", messaging);
+  app.decorate("media", media);
   app.decorate("webhooks", core.webhooks);
   app.decorate("connectorEvents", core.events);
 
   await app.register(greenApiRoutes, {
-    services: { messaging, clock },
+    services: { messaging, media, clock },
     hasRateLimits: config.hasApiRateLimits,
     redisUrl: config.redisUrl,
   });
+
+  await app.register(mediaRoutes, { media });
 
   // The console and its pages: cookies, security headers (CSP…), the single-page app. The
   // compatible API above needs none of it, and every request there is worth its speed.
@@ -193,6 +218,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
             prefix: "/sandbox",
             network,
             sandbox,
+            media,
             clock,
             maxPhonesPerAccount: config.maxSandboxPhonesPerAccount,
           });
@@ -249,6 +275,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await rateLimits.deleteOlderThan(now - DAY_MS);
     await messaging.removeExpired();
     await core.webhooks.removeExpired();
+    await media.removeExpired();
   };
   app.decorate("housekeeping", tidy);
   jobs.register({ kind: "housekeeping", run: tidy });
@@ -278,6 +305,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await jobs.stop();
       await mailer.close();
       await webhookTransport.sender.close();
+      await fileFetchDispatcher.close();
     }
   });
   return app;

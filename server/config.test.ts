@@ -30,6 +30,25 @@ describe("configuration", () => {
     expect(config.database).toEqual({ dialect: "postgres", url: "postgres://switchboard@db:5432/switchboard" });
   });
 
+  it("keeps files on disk beside SQLite and in the database beside PostgreSQL, 100 MB each for 15 days, unless told otherwise", () => {
+    expect(loadConfig({}).media).toEqual({
+      storage: "disk",
+      folder: path.resolve("data", "media"),
+      maxFileBytes: 100 * 1024 * 1024,
+      linkLifetimeMs: 15 * 24 * 60 * 60_000,
+      quotaBytes: 10_240 * 1024 * 1024,
+      fetchTimeoutMs: 120_000,
+    });
+    expect(loadConfig({ DATABASE_URL: "postgres://db/switchboard" }).media.storage).toBe("database");
+    const chosen = loadConfig({
+      DATABASE_URL: "postgres://db/switchboard",
+      MEDIA_STORAGE: "disk",
+      MEDIA_MAX_FILE_MB: "0.5",
+      MEDIA_LINK_DAYS: "1",
+    });
+    expect(chosen.media).toMatchObject({ storage: "disk", maxFileBytes: 512 * 1024, linkLifetimeMs: 24 * 60 * 60_000 });
+  });
+
   it("knows https from PUBLIC_URL", () => {
     expect(loadConfig({ PUBLIC_URL: "https://console.example.com/" }).isHttps).toBe(true);
   });
@@ -48,6 +67,11 @@ describe("configuration", () => {
     ["SECRET_KEY", { SECRET_KEY: "too-short" }],
     ["SANDBOX", { SANDBOX: "perhaps" }],
     ["API_RATE_LIMITS", { API_RATE_LIMITS: "sometimes" }],
+    ["MEDIA_STORAGE", { MEDIA_STORAGE: "s3" }],
+    ["MEDIA_MAX_FILE_MB", { MEDIA_MAX_FILE_MB: "0" }],
+    ["MEDIA_LINK_DAYS", { MEDIA_LINK_DAYS: "forever" }],
+    ["MEDIA_QUOTA_MB", { MEDIA_QUOTA_MB: "-1" }],
+    ["MEDIA_FETCH_TIMEOUT_SECONDS", { MEDIA_FETCH_TIMEOUT_SECONDS: "0" }],
   ])("stops start-up on a wrong %s and names it", (variable, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -129,6 +129,12 @@ const environmentSchema = z
       }),
     WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(180).default(30),
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+    /** Where file bytes live: "disk" (DATA_DIR/media, one node) or "database" (shared by every node). */
+    MEDIA_STORAGE: z.enum(["disk", "database"]).optional(),
+    MEDIA_MAX_FILE_MB: z.coerce.number().positive().max(4096).default(100),
+    MEDIA_LINK_DAYS: z.coerce.number().positive().max(3650).default(15),
+    MEDIA_QUOTA_MB: z.coerce.number().positive().max(1e9).default(10_240),
+    MEDIA_FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   })
   .transform((env, ctx) => {
     const publicUrlText = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -189,8 +195,21 @@ const environmentSchema = z
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
       /** Webhook requests in flight at once on this node, across all instances. */
       webhookConcurrency: env.WEBHOOK_CONCURRENCY,
+      media: {
+        // One node keeps files on its disk; several nodes share PostgreSQL, so their files go there too.
+        storage: env.MEDIA_STORAGE ?? (database?.dialect === "postgres" ? "database" : "disk"),
+        folder: path.join(dataDir, "media"),
+        maxFileBytes: Math.floor(env.MEDIA_MAX_FILE_MB * MEGABYTE),
+        /** How long a file and its links live: uploads, sent and received files alike. */
+        linkLifetimeMs: Math.floor(env.MEDIA_LINK_DAYS * 24 * 60 * 60_000),
+        /** The bytes one account's files may take together. */
+        quotaBytes: Math.floor(env.MEDIA_QUOTA_MB * MEGABYTE),
+        fetchTimeoutMs: env.MEDIA_FETCH_TIMEOUT_SECONDS * 1000,
+      } as const,
     };
   });
+
+const MEGABYTE = 1024 * 1024;
 
 export type DatabaseConfig = { dialect: "sqlite"; file: string } | { dialect: "postgres"; url: string };
 

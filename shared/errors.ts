@@ -39,6 +39,7 @@ export const FIELD_ERROR_CODES = [
   "password_unchanged",
   "number_taken",
   "address_refused",
+  "too_large",
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 

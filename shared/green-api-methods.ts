@@ -17,6 +17,14 @@ export interface ApiMethod {
   exampleQuery?: string;
   /** deleteNotification takes the receiptId as an extra path segment. */
   takesReceiptId?: boolean;
+  /**
+   * How a file method takes its file: "multipart" (form fields plus a `file` part, as
+   * sendFileByUpload) or "raw" (the bytes as the body, as uploadFile; a multipart `file` part
+   * is accepted too). Such methods are also served on the instance's mediaUrl.
+   */
+  upload?: "multipart" | "raw";
+  /** Example form fields of a multipart method, beside its `file` part. */
+  exampleFields?: Record<string, string>;
 }
 
 const CHAT = "79001234567@c.us";
@@ -72,10 +80,27 @@ export const API_METHODS: readonly ApiMethod[] = [
     group: "sending",
     exampleBody: { chatId: CHAT, chatIdFrom: "79001234568@c.us", messages: ["BAE5F4886F6F2D05"] },
   },
+  {
+    name: "sendFileByUpload",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    upload: "multipart",
+    exampleFields: { chatId: CHAT, fileName: "photo.jpg", caption: "A photo" },
+  },
+  {
+    name: "sendFileByUrl",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: { chatId: CHAT, urlFile: "https://example.com/files/photo.jpg", fileName: "photo.jpg", caption: "A photo" },
+  },
+  { name: "uploadFile", verb: "POST", rps: 50, group: "sending", upload: "raw" },
   { name: "receiveNotification", verb: "GET", rps: 100, group: "receiving", exampleQuery: "receiveTimeout=5" },
   { name: "deleteNotification", verb: "DELETE", rps: 100, group: "receiving", takesReceiptId: true },
   { name: "getChatHistory", verb: "POST", rps: 1, group: "journals", exampleBody: { chatId: CHAT, count: 100 } },
   { name: "getMessage", verb: "POST", rps: 10, group: "journals", exampleBody: { chatId: CHAT, idMessage: "BAE5F4886F6F2D05" } },
+  { name: "downloadFile", verb: "POST", rps: 5, group: "journals", exampleBody: { chatId: CHAT, idMessage: "BAE5F4886F6F2D05" } },
   { name: "lastIncomingMessages", verb: "GET", rps: 1, group: "journals", exampleQuery: "minutes=1440" },
   { name: "lastOutgoingMessages", verb: "GET", rps: 1, group: "journals", exampleQuery: "minutes=1440" },
   { name: "showMessagesQueue", verb: "GET", rps: 1, group: "queues" },

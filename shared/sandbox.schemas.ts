@@ -20,6 +20,16 @@ export const sandboxChatSchema = z.object({
 });
 export type SandboxChat = z.infer<typeof sandboxChatSchema>;
 
+/** A file a message carries: its link works without a session, as the API's links do. */
+export const sandboxFileSchema = z.object({
+  url: z.string(),
+  fileName: z.string(),
+  mimeType: z.string(),
+  /** Bytes. */
+  size: z.number().int(),
+});
+export type SandboxFile = z.infer<typeof sandboxFileSchema>;
+
 export const SANDBOX_MESSAGE_STATUSES = ["sent", "delivered", "read", "noAccount"] as const;
 
 export const sandboxMessageSchema = z.object({
@@ -28,6 +38,8 @@ export const sandboxMessageSchema = z.object({
   /** What a person sees: the text, or a one-line description of a location, contact or poll. */
   text: z.string(),
   typeMessage: z.string(),
+  /** The file of an image, video, audio or document message; null for the other types. */
+  file: sandboxFileSchema.nullable(),
   /** For messages sent from this phone. */
   status: z.enum(SANDBOX_MESSAGE_STATUSES).nullable(),
   /** UNIX seconds, as in the API. */
@@ -39,6 +51,18 @@ export const sandboxSendRequestSchema = z.strictObject({
   chatId: z.string().regex(/^[1-9]\d{9,14}@c\.us$/, "invalid"),
   text: z.string().min(1, "required").max(20_000, "too_long"),
 });
+/**
+ * Sending a file from a phone: POST /api/sandbox/phones/:number/files as multipart/form-data
+ * with the fields `chatId` and `caption` (optional, at most 20,000 characters) and one part
+ * `file`. Answers { message }. Errors: validation_failed with fields.file "required" or
+ * "too_large" (past the server's per-file limit, given in the message), fields.chatId
+ * "invalid"; quota_exceeded when the account's storage for files is full.
+ */
+export const sandboxFileFieldsSchema = z.strictObject({
+  chatId: sandboxSendRequestSchema.shape.chatId,
+  caption: z.string().max(20_000, "too_long").optional(),
+});
+
 export const sandboxLinkRequestSchema = z.strictObject({
   /** The code from a QR link, or a pairing code typed by hand. */
   code: z.string().trim().min(1, "required").max(128, "too_long"),

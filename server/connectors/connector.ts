@@ -6,6 +6,18 @@
  */
 import type { ConnectorKind, Instance } from "../modules/messaging/instance.js";
 
+/**
+ * The file a message carries (image, video, audio, document): a media file of this server,
+ * whose bytes its link serves. Each instance that holds the message holds its own file.
+ */
+export interface MessageFile {
+  id: string;
+  fileName: string;
+  mimeType: string;
+  size: number;
+  url: string;
+}
+
 /** One message as it crosses the network, in GREEN-API's journal terms. */
 export interface NetworkMessage {
   idMessage: string;
@@ -21,6 +33,8 @@ export interface NetworkMessage {
   messageData: Record<string, unknown>;
   /** Milliseconds since the epoch. */
   timestamp: number;
+  /** The file of a file message. */
+  file?: MessageFile;
 }
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "noAccount" | "failed";

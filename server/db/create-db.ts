@@ -14,6 +14,7 @@ import * as instanceLeases from "./migrations/2026-11-29-0006-instance-leases.js
 import * as sandboxCopiesOnce from "./migrations/2026-11-29-0007-sandbox-copies-once.js";
 import * as webhooks from "./migrations/2026-11-29-0008-webhooks.js";
 import * as media from "./migrations/2026-11-29-0009-media.js";
+import * as mediaFiles from "./migrations/2026-11-29-0010-media-files.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0007-sandbox-copies-once": sandboxCopiesOnce,
   "2026-11-29-0008-webhooks": webhooks,
   "2026-11-29-0009-media": media,
+  "2026-11-29-0010-media-files": mediaFiles,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -204,6 +204,25 @@ export interface MediaChunkTable {
   data: Buffer;
 }
 
+/** A file of the API or a sandbox phone; its bytes are the blob `blob_key` of the media store. */
+export interface MediaFileTable {
+  /** Public: appears, signed, in the file's link. */
+  id: string;
+  blob_key: string;
+  /** The account whose storage quota it counts against. */
+  user_id: string;
+  /** The instance it belongs to; null for a sandbox phone's file. */
+  id_instance: number | null;
+  file_name: string;
+  mime_type: string;
+  size: number;
+  sha256: string;
+  /** uploading | ready */
+  state: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface WebhookDeadLetterTable {
   id_instance: number;
   receipt_id: number;
@@ -232,6 +251,8 @@ export interface SandboxMessageTable {
   status: string | null;
   is_read: number;
   created_at: number;
+  /** JSON { url, fileName, mimeType, size } of a file message; null otherwise. */
+  file: string | null;
 }
 
 /** A sandbox instance's QR link code and pairing code, while one is shown. */
@@ -272,4 +293,5 @@ export interface Database {
   webhook_dead_letter: WebhookDeadLetterTable;
   media_blob: MediaBlobTable;
   media_chunk: MediaChunkTable;
+  media_file: MediaFileTable;
 }

@@ -1,13 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.js";
-import { MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
+import { BLOB_KEY, MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
 
 /** Bytes a chunk row holds: large enough to keep rows few, small enough to stream. */
 export const CHUNK_BYTES = 256 * 1024;
-const KEY = /^[0-9a-f]{32}$/;
 
 /**
  * Blobs in the database, so that every node sharing it serves every file: the bytes in
@@ -18,8 +16,8 @@ const KEY = /^[0-9a-f]{32}$/;
 export class DatabaseMediaStore implements MediaStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async put(source: Readable, maxBytes: number): Promise<StoredBlob> {
-    const key = randomBytes(16).toString("hex");
+  async put(key: string, source: Readable, maxBytes: number): Promise<StoredBlob> {
+    if (!BLOB_KEY.test(key)) throw new Error("not a blob key");
     const meter = new MeteredStream(maxBytes);
     let seq = 0;
     let pending: Buffer[] = [];
@@ -55,11 +53,11 @@ export class DatabaseMediaStore implements MediaStore {
       await this.db.deleteFrom("media_chunk").where("key", "=", key).execute();
       throw error;
     }
-    return { key, size: meter.size, sha256: meter.sha256 };
+    return { size: meter.size, sha256: meter.sha256 };
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable | undefined> {
-    if (!KEY.test(key)) return undefined;
+    if (!BLOB_KEY.test(key)) return undefined;
     const blob = await this.db.selectFrom("media_blob").select("size").where("key", "=", key).executeTakeFirst();
     if (!blob) return undefined;
     const size = Number(blob.size);
@@ -79,7 +77,7 @@ export class DatabaseMediaStore implements MediaStore {
   }
 
   async remove(key: string): Promise<void> {
-    if (!KEY.test(key)) return;
+    if (!BLOB_KEY.test(key)) return;
     await this.db.deleteFrom("media_blob").where("key", "=", key).execute();
     await this.db.deleteFrom("media_chunk").where("key", "=", key).execute();
   }

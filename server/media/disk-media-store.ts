@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
-
-const KEY = /^[0-9a-f]{32}$/;
+import { BLOB_KEY, MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
 
 /**
  * Blobs as files under one folder (DATA_DIR/media), two hex characters of the key per
@@ -20,11 +17,12 @@ export class DiskMediaStore implements MediaStore {
     return path.join(this.folder, key.slice(0, 2), key);
   }
 
-  async put(source: Readable, maxBytes: number): Promise<StoredBlob> {
-    const key = randomBytes(16).toString("hex");
+  async put(key: string, source: Readable, maxBytes: number): Promise<StoredBlob> {
+    if (!BLOB_KEY.test(key)) throw new Error("not a blob key");
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
-    const partial = `${target}.${randomBytes(4).toString("hex")}.part`;
+    // Keys are never reused, so the temporary name can follow from the key: remove() finds it.
+    const partial = `${target}.part`;
     const meter = new MeteredStream(maxBytes);
     try {
       await pipeline(source, meter, createWriteStream(partial, { flags: "wx" }));
@@ -33,11 +31,11 @@ export class DiskMediaStore implements MediaStore {
       await rm(partial, { force: true });
       throw error;
     }
-    return { key, size: meter.size, sha256: meter.sha256 };
+    return { size: meter.size, sha256: meter.sha256 };
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable | undefined> {
-    if (!KEY.test(key)) return undefined;
+    if (!BLOB_KEY.test(key)) return undefined;
     const file = this.pathOf(key);
     try {
       await stat(file);
@@ -48,6 +46,8 @@ export class DiskMediaStore implements MediaStore {
   }
 
   async remove(key: string): Promise<void> {
-    if (KEY.test(key)) await rm(this.pathOf(key), { force: true });
+    if (!BLOB_KEY.test(key)) return;
+    await rm(this.pathOf(key), { force: true });
+    await rm(`${this.pathOf(key)}.part`, { force: true });
   }
 }

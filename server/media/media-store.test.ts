@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows, createTestDatabase, type TestDatabase } from "../test/test-database.js";
 import { CHUNK_BYTES, DatabaseMediaStore } from "./database-media-store.js";
 import { DiskMediaStore } from "./disk-media-store.js";
-import { FileTooLarge, type MediaStore } from "./media-store.js";
+import { createBlobKey, FileTooLarge, type MediaStore } from "./media-store.js";
 
 let database: TestDatabase;
 let folder: string;
@@ -61,20 +61,18 @@ describe.each(stores)("the %s media store", (name, makeStore) => {
     const store = makeStore();
     for (const size of [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, 3 * CHUNK_BYTES + 12_345]) {
       const bytes = randomBytes(size);
-      const stored = await store.put(streamOf(bytes), 10 * 1024 * 1024);
-      expect(stored).toEqual({
-        key: expect.stringMatching(/^[0-9a-f]{32}$/),
-        size,
-        sha256: createHash("sha256").update(bytes).digest("hex"),
-      });
-      expect((await bytesOf(await store.read(stored.key))).equals(bytes)).toBe(true);
+      const key = createBlobKey();
+      const stored = await store.put(key, streamOf(bytes), 10 * 1024 * 1024);
+      expect(stored).toEqual({ size, sha256: createHash("sha256").update(bytes).digest("hex") });
+      expect((await bytesOf(await store.read(key))).equals(bytes)).toBe(true);
     }
   });
 
   it("reads ranges as HTTP counts them, both ends included", async () => {
     const store = makeStore();
     const bytes = randomBytes(3 * CHUNK_BYTES + 100);
-    const { key } = await store.put(streamOf(bytes), 10 * 1024 * 1024);
+    const key = createBlobKey();
+    await store.put(key, streamOf(bytes), 10 * 1024 * 1024);
     const ranges = [
       { start: 0, end: 0 },
       { start: CHUNK_BYTES - 1, end: CHUNK_BYTES },
@@ -90,10 +88,12 @@ describe.each(stores)("the %s media store", (name, makeStore) => {
   it("refuses a file past the limit while it streams, and keeps nothing of it", async () => {
     const store = makeStore();
     const before = await leftovers[name]!();
-    await expect(store.put(streamOf(randomBytes(2 * CHUNK_BYTES + 1)), 2 * CHUNK_BYTES)).rejects.toBeInstanceOf(FileTooLarge);
+    const refused = createBlobKey();
+    await expect(store.put(refused, streamOf(randomBytes(2 * CHUNK_BYTES + 1)), 2 * CHUNK_BYTES)).rejects.toBeInstanceOf(FileTooLarge);
     expect(await leftovers[name]!()).toBe(before);
+    expect(await store.read(refused)).toBeUndefined();
     // Exactly at the limit is allowed.
-    const stored = await store.put(streamOf(randomBytes(2 * CHUNK_BYTES)), 2 * CHUNK_BYTES);
+    const stored = await store.put(createBlobKey(), streamOf(randomBytes(2 * CHUNK_BYTES)), 2 * CHUNK_BYTES);
     expect(stored.size).toBe(2 * CHUNK_BYTES);
   });
 
@@ -104,7 +104,7 @@ describe.each(stores)("the %s media store", (name, makeStore) => {
       yield randomBytes(CHUNK_BYTES + 10);
       throw new Error("the client went away");
     }
-    await expect(store.put(Readable.from(brokenUpload()), 10 * 1024 * 1024)).rejects.toThrow("the client went away");
+    await expect(store.put(createBlobKey(), Readable.from(brokenUpload()), 10 * 1024 * 1024)).rejects.toThrow("the client went away");
     expect(await leftovers[name]!()).toBe(before);
   });
 
@@ -112,7 +112,8 @@ describe.each(stores)("the %s media store", (name, makeStore) => {
     const store = makeStore();
     expect(await store.read("0".repeat(32))).toBeUndefined();
     expect(await store.read("../../etc/passwd")).toBeUndefined();
-    const { key } = await store.put(Readable.from([Buffer.from("short-lived")]), 1_000);
+    const key = createBlobKey();
+    await store.put(key, Readable.from([Buffer.from("short-lived")]), 1_000);
     expect(await text((await store.read(key))!)).toBe("short-lived");
     await store.remove(key);
     await store.remove(key);

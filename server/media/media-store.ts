@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 
 /** A file past the size allowed: nothing of it is kept. */
@@ -9,8 +9,15 @@ export class FileTooLarge extends Error {
   }
 }
 
+/** A new blob key: 128 random bits as 32 hex characters. */
+export function createBlobKey(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** Keys are created here only; anything else is refused before it reaches a path or a query. */
+export const BLOB_KEY = /^[0-9a-f]{32}$/;
+
 export interface StoredBlob {
-  key: string;
   size: number;
   /** Hex SHA-256 of the bytes, computed while they streamed in. */
   sha256: string;
@@ -28,11 +35,15 @@ export interface ByteRange {
  * S3-compatible one fits the same three calls.
  */
 export interface MediaStore {
-  /** Streams `source` in; past `maxBytes` it stops, keeps nothing and throws FileTooLarge. */
-  put(source: Readable, maxBytes: number): Promise<StoredBlob>;
+  /**
+   * Streams `source` in under a new key (createBlobKey); past `maxBytes` it stops, keeps
+   * nothing and throws FileTooLarge. The caller names the key first, so that a record of the
+   * upload can exist before its bytes do and a crash mid-upload leaves nothing unaccounted.
+   */
+  put(key: string, source: Readable, maxBytes: number): Promise<StoredBlob>;
   /** The bytes of a stored blob, or of a range of it; undefined when there is no such blob. */
   read(key: string, range?: ByteRange): Promise<Readable | undefined>;
-  /** Removes a blob; nothing happens when there is none. */
+  /** Removes a blob, or what a put cut short left of it; nothing happens when there is none. */
   remove(key: string): Promise<void>;
 }
 

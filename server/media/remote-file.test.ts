@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedDispatcher, parseOutboundAllowList } from "../security/outbound-guard.js";
 import { DiskMediaStore } from "./disk-media-store.js";
-import { FileTooLarge } from "./media-store.js";
+import { createBlobKey, FileTooLarge } from "./media-store.js";
 import { fetchRemoteFile, RemoteFileError } from "./remote-file.js";
 
 const photo = randomBytes(300_000);
@@ -78,8 +78,14 @@ const filesIn = async (dir: string) =>
     .map((entry) => entry.name)
     .sort();
 
-const fetchInto = (url: string, options: Partial<{ maxBytes: number; timeoutMs: number; maxRedirects: number }> = {}) =>
-  fetchRemoteFile(url, store, { dispatcher, maxBytes: 1024 * 1024, timeoutMs: 5_000, maxRedirects: 3, ...options });
+const fetchInto = (url: string, options: Partial<{ maxBytes: number; timeoutMs: number; maxRedirects: number }> = {}) => {
+  const limits = { dispatcher, maxBytes: 1024 * 1024, timeoutMs: 5_000, maxRedirects: 3, ...options };
+  return fetchRemoteFile(
+    url,
+    async ({ body, contentType, fileName }) => ({ ...(await store.put(createBlobKey(), body, limits.maxBytes)), contentType, fileName }),
+    limits,
+  );
+};
 
 describe("fetching a file by URL (sendFileByUrl)", () => {
   it("streams the file into the store with its type and name", async () => {

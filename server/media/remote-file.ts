@@ -1,7 +1,8 @@
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import { describeOutboundFailure } from "../security/outbound-guard.js";
-import type { MediaStore, StoredBlob } from "./media-store.js";
+import { FileTooLarge } from "./media-store.js";
 
 /** Why a file could not be fetched from its URL, in words fit for the API's 400. */
 export class RemoteFileError extends Error {
@@ -11,7 +12,9 @@ export class RemoteFileError extends Error {
   }
 }
 
-export interface RemoteFile extends StoredBlob {
+/** A successful answer, for the caller to stream where it keeps files. */
+export interface RemoteAnswer {
+  body: Readable;
   /** The Content-Type the server answered with, without parameters; "" when none. */
   contentType: string;
   /** The last segment of the final URL's path, decoded; "" when there is none. */
@@ -21,16 +24,17 @@ export interface RemoteFile extends StoredBlob {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * Fetches a file by URL into the store (sendFileByUrl). Every connection goes through the
- * guarded dispatcher, so each hop of a redirect is checked again at connect time; at most
- * `maxRedirects` hops are followed, http and https only; past `maxBytes` the download stops
- * while it streams; the whole fetch ends after `timeoutMs`.
+ * Fetches a file by URL (sendFileByUrl) and hands its answer to `keep`, which streams the body
+ * where files are kept and enforces `maxBytes` while it does. Every connection goes through
+ * the guarded dispatcher, so each hop of a redirect is checked again at connect time; at most
+ * `maxRedirects` hops are followed, http and https only; a declared length past `maxBytes` is
+ * refused before any byte is read; the whole fetch ends after `timeoutMs`.
  */
-export async function fetchRemoteFile(
+export async function fetchRemoteFile<Kept>(
   url: string,
-  store: MediaStore,
+  keep: (answer: RemoteAnswer) => Promise<Kept>,
   options: { dispatcher: Dispatcher; maxBytes: number; timeoutMs: number; maxRedirects: number },
-): Promise<RemoteFile> {
+): Promise<Kept> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   let current = parseHttpUrl(url);
   for (let hop = 0; ; hop++) {
@@ -55,21 +59,19 @@ export async function fetchRemoteFile(
     const declared = Number(answer.headers["content-length"]);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
       discard(answer.body);
-      throw new RemoteFileError(`the file is larger than ${options.maxBytes} bytes`);
-    }
-    let stored: StoredBlob;
-    try {
-      stored = await store.put(answer.body, options.maxBytes);
-    } catch (error) {
-      discard(answer.body);
-      if (signal.aborted) throw new RemoteFileError(`no complete answer within ${options.timeoutMs} ms`);
-      throw error;
+      throw new FileTooLarge(options.maxBytes);
     }
     const contentType = String(answer.headers["content-type"] ?? "")
       .split(";")[0]!
       .trim()
       .toLowerCase();
-    return { ...stored, contentType, fileName: fileNameOf(current) };
+    try {
+      return await keep({ body: answer.body, contentType, fileName: fileNameOf(current) });
+    } catch (error) {
+      discard(answer.body);
+      if (signal.aborted) throw new RemoteFileError(`no complete answer within ${options.timeoutMs} ms`);
+      throw error;
+    }
   }
 }
 

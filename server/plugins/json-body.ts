@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 
 /** Objects and arrays nested deeper than this are refused: no request needs more, and deep values overflow the stack later. */
@@ -42,17 +42,23 @@ export class JsonTooDeepError extends AppError {
   }
 }
 
-/** Replaces the JSON body parser for the whole app; call it on the root instance before any route. */
-export function registerJsonBody(app: FastifyInstance): void {
-  // Fastify's own parser does the parsing, so its prototype-poisoning checks stay.
+type BodyParser = (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) => void;
+
+/** Fastify's own JSON parsing (its prototype-poisoning checks stay), refusing bodies nested too deeply first. */
+export function createJsonTextParser(app: FastifyInstance): BodyParser {
   const parse = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = body.toString();
+  return (request, text, done) => {
     if (isNestedDeeperThan(text, MAX_JSON_DEPTH)) {
       done(new JsonTooDeepError(), undefined);
       return;
     }
     parse(request, text, done);
-  });
+  };
+}
+
+/** Replaces the JSON body parser for the whole app; call it on the root instance before any route. */
+export function registerJsonBody(app: FastifyInstance): void {
+  const parse = createJsonTextParser(app);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => parse(request, body.toString(), done));
 }

@@ -5,7 +5,7 @@ import { loggerOptions } from "../logging.js";
 import { loadConfig, type Config } from "../config.js";
 import { SmtpCapture } from "./smtp-capture.js";
 import { TestClock } from "./test-clock.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestDatabase, testDialect, type TestDatabase } from "./test-database.js";
 import type { RegistrationRequest } from "../../shared/accounts.schemas.js";
 
 export const TEST_PUBLIC_URL = "http://console.switchboard.test";
@@ -35,6 +35,8 @@ export async function buildTestApp(
     DATA_DIR: "./data/test",
     // Tests call 1-a-second methods many times a second; the limiter has tests of its own.
     API_RATE_LIMITS: "false",
+    // As a server on each database keeps files by default: on its disk beside SQLite, in PostgreSQL.
+    MEDIA_STORAGE: testDialect === "postgres" ? "database" : "disk",
     ...environment,
   });
   const clock = new TestClock();
@@ -108,7 +110,7 @@ export function createClient(app: FastifyInstance, cookieName = "switchboard_ses
           ...(client.cookie ? { cookie: `${cookieName}=${client.cookie}` } : {}),
           ...headers,
         },
-        ...(body !== undefined ? { payload: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { payload: typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body) } : {}),
       });
       const set = response.cookies.find((cookie) => cookie.name === cookieName);
       if (set) client.cookie = set.value === "" || set.maxAge === 0 ? undefined : set.value;

@@ -18,6 +18,8 @@ export async function createInstance(client: Client, name = "Test instance"): Pr
 
 export interface ApiCallOptions {
   body?: unknown;
+  /** Bytes sent as they are (uploadFile, multipart forms), with the headers given. */
+  payload?: Buffer;
   query?: string;
   receiptId?: string | number;
   token?: string;
@@ -39,7 +41,30 @@ export function callApi(
     url: `/waInstance${instance.idInstance}/${method}/${options.token ?? instance.token}${receipt}${query}`,
     headers: { ...(options.body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
     ...(options.body !== undefined ? { payload: typeof options.body === "string" ? options.body : JSON.stringify(options.body) } : {}),
+    ...(options.payload !== undefined ? { payload: options.payload } : {}),
   });
+}
+
+export interface FormFile {
+  name: string;
+  type: string;
+  bytes: Buffer;
+}
+
+/** A multipart/form-data body as browsers and SDKs send it: the fields, then the file part named `file`. */
+export async function formBody(
+  fields: Record<string, string>,
+  file?: FormFile,
+  fileField = "file",
+): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  if (file) form.append(fileField, new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+  const encoded = new Response(form);
+  return {
+    payload: Buffer.from(await encoded.arrayBuffer()),
+    headers: { "content-type": encoded.headers.get("content-type") ?? "" },
+  };
 }
 
 /** Ends every "starting" phase now, as if its time had passed. */

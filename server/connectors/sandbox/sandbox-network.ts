@@ -15,6 +15,8 @@ import type {
 } from "../connector.js";
 import type { SandboxMessageRow, SandboxRepository } from "./sandbox.repository.js";
 import type { AccountDataOwner } from "../../modules/accounts/accounts.service.js";
+import { fileMessageContent } from "../../modules/messaging/file-message.js";
+import type { MessageFile } from "../connector.js";
 
 /** A QR code is replaced this often, as WhatsApp's are. */
 export const QR_LIFETIME_MS = 20_000;
@@ -37,6 +39,14 @@ export function displayText(message: Pick<NetworkMessage, "typeMessage" | "journ
     case "pollMessage": {
       const poll = journal.pollMessageData as { name?: string; options?: Array<{ optionName: string }> } | undefined;
       return `📊 ${poll?.name ?? ""} — ${(poll?.options ?? []).map((option) => option.optionName).join(" / ")}`;
+    }
+    case "imageMessage":
+    case "videoMessage":
+    case "audioMessage":
+    case "documentMessage": {
+      const icon = { imageMessage: "📷", videoMessage: "🎥", audioMessage: "🎵", documentMessage: "📄" }[message.typeMessage];
+      // What a chat list shows: the caption when there is one, else the file's name.
+      return `${icon} ${typeof journal.caption === "string" && journal.caption ? journal.caption : String(journal.fileName ?? "")}`;
     }
     default:
       return typeof journal.textMessage === "string" ? journal.textMessage : "";
@@ -185,23 +195,31 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     return (await this.deps.host.listInstancesLinkedTo(chatIdOf(phoneNumber))).filter((instance) => instance.connector === this.kind);
   }
 
-  /** A person types a message on a sandbox phone. */
-  async sendFromPhone(phoneNumber: string, chatId: string, text: string): Promise<{ idMessage: string; status: DeliveryStatus }> {
+  /** A person types a message on a sandbox phone, or sends a file (already stored) with a caption. */
+  async sendFromPhone(
+    phoneNumber: string,
+    chatId: string,
+    content: { text: string } | { file: MessageFile; caption: string },
+  ): Promise<{ idMessage: string; typeMessage: string; status: DeliveryStatus }> {
     const message: NetworkMessage = {
       idMessage: createPhoneMessageId(),
       chatId,
       senderId: chatIdOf(phoneNumber),
       senderName: `+${phoneNumber}`,
-      typeMessage: "textMessage",
-      journal: { textMessage: text },
-      messageData: { typeMessage: "textMessage", textMessageData: { textMessage: text } },
+      ...("file" in content
+        ? fileMessageContent(content.file, content.caption)
+        : {
+            typeMessage: "textMessage",
+            journal: { textMessage: content.text },
+            messageData: { typeMessage: "textMessage", textMessageData: { textMessage: content.text } },
+          }),
       timestamp: this.deps.clock.now(),
     };
     for (const instance of await this.linkedInstances(phoneNumber)) {
       await this.deps.events.outgoingFromPhone(instance.idInstance, message);
     }
     const status = await this.deliver(phoneNumber, message);
-    return { idMessage: message.idMessage, status };
+    return { idMessage: message.idMessage, typeMessage: message.typeMessage, status };
   }
 
   /** A person opens a chat on a sandbox phone: what they received is now read. */
@@ -218,6 +236,10 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const exists = await this.numberHasAccount(toNumber);
     const status: DeliveryStatus = exists ? "delivered" : "noAccount";
     const text = displayText(message);
+    // Phones show a file by the sender's link: it works without a session, like the API's.
+    const file = message.file
+      ? JSON.stringify({ url: message.file.url, fileName: message.file.fileName, mimeType: message.file.mimeType, size: message.file.size })
+      : null;
     const copies: SandboxMessageRow[] = [];
     if (await this.deps.sandbox.hasPhone(fromNumber)) {
       copies.push({
@@ -231,6 +253,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         status,
         is_read: 1,
         created_at: message.timestamp,
+        file,
       });
     }
     if (exists && (await this.deps.sandbox.hasPhone(toNumber))) {
@@ -245,6 +268,7 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         status: null,
         is_read: 0,
         created_at: message.timestamp,
+        file,
       });
     }
     // Together: a crash between two writes would leave the sender's copy saying "delivered" alone.

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import multipart from "@fastify/multipart";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
   phoneNumberSchema,
   sandboxChatSchema,
+  sandboxFileFieldsSchema,
+  sandboxFileSchema,
   sandboxLinkRequestSchema,
   sandboxMessageSchema,
   sandboxPhoneSchema,
@@ -14,7 +17,19 @@ import { AppError, fieldError } from "../../errors.js";
 import { sessionOf } from "../../plugins/console-guard.js";
 import { chatIdOf, phoneOf } from "../../modules/messaging/ids.js";
 import { SandboxLinkError, type SandboxNetwork } from "./sandbox-network.js";
-import type { SandboxRepository } from "./sandbox.repository.js";
+import type { SandboxMessageRow, SandboxRepository } from "./sandbox.repository.js";
+import { FileTooLarge } from "../../media/media-store.js";
+import { EmptyFile, QuotaExceeded, type MediaFile, type MediaService } from "../../modules/media/media.service.js";
+import type { DeliveryStatus } from "../connector.js";
+
+/** What a phone's screen shows of a stored copy's file; null for a message without one (or a damaged record). */
+function fileOfRow(row: SandboxMessageRow): z.infer<typeof sandboxFileSchema> | null {
+  if (!row.file) return null;
+  const parsed = sandboxFileSchema.safeParse(JSON.parse(row.file));
+  return parsed.success ? parsed.data : null;
+}
+
+const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
 const phoneParams = z.object({ number: phoneNumberSchema });
 const chatParams = phoneParams.extend({ chatId: z.string().regex(/^[1-9]\d{9,14}@c\.us$/, "invalid") });
@@ -22,10 +37,15 @@ const chatParams = phoneParams.extend({ chatId: z.string().regex(/^[1-9]\d{9,14}
 /** The sandbox phones' side, under /api/sandbox: for signed-in console users. */
 export async function sandboxRoutes(
   parent: FastifyInstance,
-  options: { network: SandboxNetwork; sandbox: SandboxRepository; clock: Clock; maxPhonesPerAccount: number },
+  options: { network: SandboxNetwork; sandbox: SandboxRepository; media: MediaService; clock: Clock; maxPhonesPerAccount: number },
 ): Promise<void> {
   const app = parent.withTypeProvider<ZodTypeProvider>();
-  const { network, sandbox, clock, maxPhonesPerAccount } = options;
+  const { network, sandbox, media, clock, maxPhonesPerAccount } = options;
+  // Phones attach files: a form with one file part, streamed to the media store (which enforces the size).
+  await app.register(multipart, {
+    limits: { fileSize: media.limits.maxFileBytes * 2 + 1, files: 1, fields: 4, fieldSize: 100 * 1024, parts: 5 },
+    throwFileSizeLimit: true,
+  });
 
   const describe = async (number: string) => ({
     number,
@@ -90,6 +110,7 @@ export async function sandboxRoutes(
           fromMe: row.from_me === 1,
           text: row.text,
           typeMessage: row.type_message,
+          file: fileOfRow(row),
           status: row.from_me === 1 ? ((row.status ?? "sent") as "sent") : null,
           timestamp: Math.floor(row.created_at / 1000),
         })),
@@ -102,19 +123,65 @@ export async function sandboxRoutes(
     { schema: { params: phoneParams, body: sandboxSendRequestSchema, response: { 200: z.object({ message: sandboxMessageSchema }) } } },
     async (request) => {
       await requireOwned(request);
-      const { idMessage, status } = await network.sendFromPhone(request.params.number, request.body.chatId, request.body.text);
-      return {
-        message: {
-          idMessage,
-          fromMe: true,
-          text: request.body.text,
-          typeMessage: "textMessage",
-          status: status === "noAccount" ? ("noAccount" as const) : ("delivered" as const),
-          timestamp: Math.floor(clock.now() / 1000),
-        },
-      };
+      const { idMessage, status } = await network.sendFromPhone(request.params.number, request.body.chatId, { text: request.body.text });
+      return { message: sentMessage(idMessage, status, { text: request.body.text, typeMessage: "textMessage", file: null }) };
     },
   );
+
+  app.post(
+    "/phones/:number/files",
+    { schema: { params: phoneParams, response: { 200: z.object({ message: sandboxMessageSchema }) } } },
+    async (request) => {
+      await requireOwned(request);
+      if (!request.isMultipart()) throw fieldError("file", "required");
+      const owner = { userId: sessionOf(request).user_id, idInstance: null };
+      const fields: Record<string, string> = {};
+      let file: MediaFile | undefined;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === "field") fields[part.fieldname] = String(part.value);
+          else if (part.fieldname !== "file" || file) part.file.resume();
+          else file = await media.store(owner, part.file, { fileName: part.filename, declaredType: part.mimetype });
+        }
+        const parsed = sandboxFileFieldsSchema.safeParse(fields);
+        if (!parsed.success) throw fieldError(String(parsed.error.issues[0]?.path[0] ?? "chatId"), "invalid");
+        if (!file) throw fieldError("file", "required");
+        const sent = await network.sendFromPhone(request.params.number, parsed.data.chatId, { file, caption: parsed.data.caption ?? "" });
+        const shown = await sandbox.listCopies(sent.idMessage);
+        const text = shown.find((row) => row.from_me === 1)?.text ?? file.fileName;
+        return { message: sentMessage(sent.idMessage, sent.status, { text, typeMessage: sent.typeMessage, file }) };
+      } catch (error) {
+        if (file) await media.remove(file.id);
+        if (error instanceof FileTooLarge) {
+          throw new AppError("validation_failed", { file: "too_large" }, `The file is larger than ${megabytes(error.maxBytes)}.`);
+        }
+        if (error instanceof EmptyFile) throw fieldError("file", "required");
+        if (error instanceof QuotaExceeded) {
+          throw new AppError("quota_exceeded", undefined, `The account's files may take ${megabytes(error.quotaBytes)} at most.`);
+        }
+        throw error;
+      }
+    },
+  );
+
+  /** A message this phone just sent, as its screen shows it. */
+  function sentMessage(
+    idMessage: string,
+    status: DeliveryStatus,
+    shown: { text: string; typeMessage: string; file: z.infer<typeof sandboxFileSchema> | null },
+  ) {
+    return {
+      idMessage,
+      fromMe: true,
+      text: shown.text,
+      typeMessage: shown.typeMessage,
+      file: shown.file
+        ? { url: shown.file.url, fileName: shown.file.fileName, mimeType: shown.file.mimeType, size: shown.file.size }
+        : null,
+      status: status === "noAccount" ? ("noAccount" as const) : ("delivered" as const),
+      timestamp: Math.floor(clock.now() / 1000),
+    };
+  }
 
   app.post("/phones/:number/chats/:chatId/read", { schema: { params: chatParams } }, async (request, reply) => {
     await requireOwned(request);

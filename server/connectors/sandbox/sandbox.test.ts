@@ -100,6 +100,7 @@ describe("a message's copies", () => {
       status: fromMe ? "delivered" : null,
       is_read: fromMe,
       created_at: 1,
+      file: null,
     });
     await sandbox.addMessages([copy("copy-a", "FIRST", 1)]);
     // The recipient's copy fails (its id is taken): the sender's is not left behind alone.

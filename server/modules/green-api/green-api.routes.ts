@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import multipart from "@fastify/multipart";
 import { findApiMethod } from "../../../shared/green-api-methods.js";
 import { forbidden, GreenApiError, notFound, tooManyRequests, unauthorized } from "./green-api.errors.js";
 import type { GreenApiServices, MethodHandler } from "./method-context.js";
@@ -7,8 +8,11 @@ import { queueMethods } from "./methods/queues.js";
 import { journalMethods, receivingMethods } from "./methods/receiving.js";
 import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
+import { fileMethods } from "./methods/files.js";
+import { fileProblem, multipartLimits, receiveUpload, type ReceivedUpload } from "./uploads.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
+import { createJsonTextParser } from "../../plugins/json-body.js";
 
 const handlers: Record<string, MethodHandler> = {
   ...accountMethods,
@@ -17,7 +21,23 @@ const handlers: Record<string, MethodHandler> = {
   ...journalMethods,
   ...queueMethods,
   ...serviceMethods,
+  ...fileMethods,
 };
+
+/** A 20,000-character message can take 80 KB of UTF-8: the API allows more than the console (files aside: they stream). */
+const API_BODY_LIMIT = 1024 * 1024;
+
+/** A body as text, refused past `limit` bytes while it arrives. */
+async function readText(payload: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    size += chunk.length;
+    if (size > limit) throw new GreenApiError(413, "Request Entity Too Large");
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
@@ -57,8 +77,30 @@ export async function greenApiRoutes(
     for (const poll of polls) poll.abort();
   });
 
+  // Upload methods take multipart forms and raw bytes, streamed to the media store; any other
+  // method still takes JSON only.
+  await app.register(multipart, { limits: multipartLimits(services.media.limits.maxFileBytes), throwFileSizeLimit: true });
+  const isRawUpload = (request: FastifyRequest) => findApiMethod((request.params as Partial<ApiParams>).method ?? "")?.upload === "raw";
+  // uploadFile's body is the file, whatever its type (a .json or .txt file too): left unread for the method to stream.
+  const parseJson = createJsonTextParser(app);
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser(["application/json", "text/plain"], (request, payload, done) => {
+    if (isRawUpload(request)) return done(null, undefined);
+    const isJson = (request.headers["content-type"] ?? "").toLowerCase().includes("json");
+    readText(payload, API_BODY_LIMIT).then(
+      (text) => (isJson ? parseJson(request, text, done) : done(null, text)),
+      (error: Error) => done(error, undefined),
+    );
+  });
+  app.addContentTypeParser("*", (request, _payload, done) => {
+    if (isRawUpload(request)) done(null, undefined);
+    else done(new GreenApiError(415, "Unsupported Media Type"), undefined);
+  });
+
   // Errors here answer in GREEN-API's words, as text, never the console's JSON shape.
   app.setErrorHandler((error: FastifyError | GreenApiError, request, reply) => {
+    const problem = fileProblem(error);
+    if (problem instanceof GreenApiError) return sendError(reply, problem);
     if (error instanceof GreenApiError) return sendError(reply, error);
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, new GreenApiError(413, "Request Entity Too Large"));
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return sendError(reply, new GreenApiError(415, "Unsupported Media Type"));
@@ -100,19 +142,27 @@ export async function greenApiRoutes(
     }
     const handler = handlers[method.name];
     if (!handler) throw notFound();
+    // Only upload methods take a form (sendFileByUpload nothing else); JSON methods refuse one as any other type.
+    if (request.isMultipart() ? !method.upload : method.upload === "multipart") throw new GreenApiError(415, "Unsupported Media Type");
+    const upload: ReceivedUpload | undefined = method.upload ? await receiveUpload(request, instance, services.media) : undefined;
     let result: unknown;
     try {
       result = await handler(
         {
           instance,
-          body: request.body,
+          body: upload ? upload.fields : request.body,
           query: request.query as Record<string, string | undefined>,
           receiptId,
           origin: requestOrigin(request),
           signal: aborted?.signal,
+          upload: upload?.file,
         },
         services,
       );
+    } catch (error) {
+      // A refused upload keeps nothing: its file goes with the error.
+      if (upload?.file) await services.media.remove(upload.file.id);
+      throw error;
     } finally {
       if (aborted) polls.delete(aborted);
     }
@@ -123,8 +173,11 @@ export async function greenApiRoutes(
   };
 
   const methods = ["GET", "POST", "DELETE", "OPTIONS", "PUT", "PATCH"] as const;
-  // A 20,000-character message can take 80 KB of UTF-8: the API allows more than the console.
-  const bodyLimit = 1024 * 1024;
-  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance", bodyLimit, handler: handle });
-  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance/:receiptId", bodyLimit, handler: handle });
+  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance", bodyLimit: API_BODY_LIMIT, handler: handle });
+  app.route({
+    method: [...methods],
+    url: "/waInstance:idInstance/:method/:apiTokenInstance/:receiptId",
+    bodyLimit: API_BODY_LIMIT,
+    handler: handle,
+  });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_METHODS } from "../../../shared/green-api-methods.js";
 import { buildTestApp, registerPerson, type TestApp } from "../../test/build-test-app.js";
-import { callApi, createInstance, linkToPhone, settle, type TestInstance } from "../../test/instances.js";
+import { callApi, createInstance, formBody, linkToPhone, settle, type TestInstance } from "../../test/instances.js";
 
 let harness: TestApp;
 let instance: TestInstance;
@@ -104,8 +104,16 @@ describe("routing and authentication", () => {
   });
 
   it("serves every method of the catalogue", async () => {
+    const file = { name: "note.txt", type: "text/plain", bytes: Buffer.from("a file for the catalogue") };
     for (const method of API_METHODS) {
+      const upload =
+        method.upload === "multipart"
+          ? await formBody(method.exampleFields ?? {}, file)
+          : method.upload === "raw"
+            ? { payload: file.bytes, headers: { "content-type": file.type } }
+            : {};
       const response = await callApi(harness.app, instance, method.verb, method.name, {
+        ...upload,
         ...(method.exampleBody ? { body: method.exampleBody } : {}),
         ...(method.takesReceiptId ? { receiptId: 1 } : {}),
         ...(method.exampleQuery && method.name !== "receiveNotification" ? { query: method.exampleQuery } : {}),

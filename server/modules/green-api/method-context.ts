@@ -1,11 +1,13 @@
 import type { Clock } from "../../clock.js";
 import type { RequestOrigin } from "../audit/audit.repository.js";
 import type { Instance } from "../messaging/instance.js";
+import type { MediaFile, MediaService } from "../media/media.service.js";
 import type { MessagingService } from "../messaging/messaging.service.js";
 
-/** What every API method may use: the messaging core, and time. */
+/** What every API method may use: the messaging core, the files, and time. */
 export interface GreenApiServices {
   messaging: MessagingService;
+  media: MediaService;
   clock: Clock;
 }
 
@@ -18,6 +20,8 @@ export interface MethodCall {
   origin: RequestOrigin;
   /** Aborted when the client goes away (a long poll stops waiting). */
   signal: AbortSignal | undefined;
+  /** The file of an upload method (sendFileByUpload, uploadFile), already stored; undefined when none came. */
+  upload: MediaFile | undefined;
 }
 
 /** Answers the JSON value to send (null included). */

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { Agent } from "undici";
+import { createMediaService } from "../media/media.module.js";
 import { createWebhookTransport } from "../../webhooks/webhook-sender.js";
 import { parseOutboundAllowList } from "../../security/outbound-guard.js";
 import type { FastifyBaseLogger } from "fastify";
@@ -307,6 +309,17 @@ const silentLogger = {
 // These cores never push a webhook (no instance has a webhookUrl): the parts are the real ones.
 const webhookTransport = createWebhookTransport({ policy: parseOutboundAllowList(undefined), timeoutMs: 1_000 });
 const webhookParts = { webhookPoster: webhookTransport.sender, checkWebhookUrl: webhookTransport.checkUrl, webhookConcurrency: 4 };
+// Nor do they carry files: the media service is the real one, on the database.
+const fileParts = (db: Kysely<Database>) => ({
+  files: createMediaService({
+    db,
+    clock,
+    config: { storage: "database", folder: "", maxFileBytes: 1024, linkLifetimeMs: 60_000, quotaBytes: 1024, fetchTimeoutMs: 1_000 },
+    publicUrl: "http://localhost:3000",
+    secretKey: randomBytes(32),
+    dispatcher: new Agent(),
+  }),
+});
 
 describe("the messaging core follows its leases", () => {
   const cores: MessagingCore[] = [];
@@ -327,6 +340,7 @@ describe("the messaging core follows its leases", () => {
       audit: new AuditRepository(db),
       nodeId,
       ...webhookParts,
+      ...fileParts(db),
     });
     cores.push(built);
     return { core: built, calls };

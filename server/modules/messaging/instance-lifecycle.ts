@@ -1,12 +1,19 @@
 import type { InstanceState } from "../../../shared/green-api.js";
 import type { Clock } from "../../clock.js";
-import type { ConnectorEvents, DeliveryStatus, NetworkMessage } from "../../connectors/connector.js";
+import type { ConnectorEvents, DeliveryStatus, MessageFile, NetworkMessage } from "../../connectors/connector.js";
 import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
 import type { Instance, StoredMessage } from "./instance.js";
 import type { InstancesRepository } from "./instances.repository.js";
 import type { MessagesRepository } from "./messages.repository.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { phoneOf } from "./ids.js";
+import { withFileCopy } from "./file-message.js";
+
+/** What the lifecycle needs of the media files: each instance keeps its own copy of a file it receives. */
+export interface FileCopies {
+  share(id: string, owner: { userId: string; idInstance: number }): Promise<MessageFile | undefined>;
+  remove(id: string): Promise<void>;
+}
 
 /** How long an instance stays "starting" after linking, a reboot or new settings. */
 export const STARTING_MS = 1_500;
@@ -35,6 +42,7 @@ export function storedFromNetwork(
     sendMethod: null,
     request: null,
     createdAt: message.timestamp,
+    ...(message.file ? { file: message.file } : {}),
   };
 }
 
@@ -52,8 +60,29 @@ export class InstanceLifecycle implements ConnectorEvents {
       messages: MessagesRepository;
       notifications: NotificationQueue;
       clock: Clock;
+      files: FileCopies;
     },
   ) {}
+
+  /**
+   * Journals a message from the network once, with the instance's own copy of its file (its
+   * own link and lifetime); answers the message as journaled, or undefined when it already was.
+   */
+  private async journalOnce(
+    instance: Instance,
+    received: NetworkMessage,
+    direction: "incoming" | "outgoing",
+    fields: { status: string; sendByApi: boolean },
+  ): Promise<NetworkMessage | undefined> {
+    const copy = received.file
+      ? await this.deps.files.share(received.file.id, { userId: instance.userId, idInstance: instance.idInstance })
+      : undefined;
+    const message = received.file ? withFileCopy(received, copy) : received;
+    if (await this.deps.messages.insertOnce(instance.idInstance, storedFromNetwork(message, direction, fields))) return message;
+    // Delivered twice: the first delivery's copy is the one the journal holds.
+    if (copy) await this.deps.files.remove(copy.id);
+    return undefined;
+  }
 
   /** Connectors report events and events call connectors (auto-read): tied after both exist. */
   attach(connectors: ConnectorRegistry): void {
@@ -153,15 +182,12 @@ export class InstanceLifecycle implements ConnectorEvents {
     if (instance) await this.changeState(instance, "notAuthorized", { wid: "", settlesAt: null });
   }
 
-  async incomingMessage(idInstance: number, message: NetworkMessage): Promise<void> {
+  async incomingMessage(idInstance: number, received: NetworkMessage): Promise<void> {
     const instance = await this.deps.instances.find(idInstance);
     // A linked instance that is restarting still gets what arrives meanwhile.
     if (!instance?.wid) return;
-    const inserted = await this.deps.messages.insertOnce(
-      idInstance,
-      storedFromNetwork(message, "incoming", { status: "", sendByApi: false }),
-    );
-    if (!inserted) return;
+    const message = await this.journalOnce(instance, received, "incoming", { status: "", sendByApi: false });
+    if (!message) return;
     if (instance.settings.incomingWebhook === "yes") {
       await this.notify(
         instance,
@@ -185,14 +211,11 @@ export class InstanceLifecycle implements ConnectorEvents {
     }
   }
 
-  async outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void> {
+  async outgoingFromPhone(idInstance: number, sent: NetworkMessage): Promise<void> {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
-    const inserted = await this.deps.messages.insertOnce(
-      idInstance,
-      storedFromNetwork(message, "outgoing", { status: "sent", sendByApi: false }),
-    );
-    if (inserted && instance.settings.outgoingMessageWebhook === "yes") {
+    const message = await this.journalOnce(instance, sent, "outgoing", { status: "sent", sendByApi: false });
+    if (message && instance.settings.outgoingMessageWebhook === "yes") {
       await this.notify(instance, "outgoingMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
   }

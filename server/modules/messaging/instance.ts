@@ -1,4 +1,5 @@
 import type { InstanceState, WritableSettings } from "../../../shared/green-api.js";
+import type { MessageFile } from "../../connectors/connector.js";
 
 /** Which messenger connector an instance talks through. */
 export const CONNECTOR_KINDS = ["sandbox"] as const;
@@ -52,6 +53,8 @@ export interface StoredMessage {
   sendMethod: string | null;
   request: unknown;
   createdAt: number;
+  /** The file of a file message, this instance's own copy. */
+  file?: MessageFile;
 }
 
 /** A message to queue for sending: what the API method decided. */
@@ -63,6 +66,7 @@ export interface OutgoingMessage {
   /** The API method and its request, kept for showMessagesQueue. */
   sendMethod: string;
   request: unknown;
+  file?: MessageFile;
 }
 
 export interface Notification {

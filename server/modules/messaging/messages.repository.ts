@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Database, MessageTable } from "../../db/schema.js";
 import { createSortableId } from "../../security/tokens.js";
+import type { MessageFile } from "../../connectors/connector.js";
 import type { StoredMessage } from "./instance.js";
 import type { Fence } from "./instance-leases.js";
 
@@ -11,6 +12,7 @@ interface MessageContent {
   journal: Record<string, unknown>;
   messageData: Record<string, unknown>;
   senderName?: string;
+  file?: MessageFile;
 }
 
 /** SQLite caps bound variables per statement; 16 columns × 500 rows stays far below. */
@@ -52,6 +54,7 @@ function toStoredMessage(row: MessageRow): StoredMessage {
     sendMethod: row.send_method,
     request: parseRequest(row),
     createdAt: Number(row.created_at),
+    ...(content.file ? { file: content.file } : {}),
   };
 }
 
@@ -65,7 +68,12 @@ function toRow(idInstance: number, message: StoredMessage): MessageRow {
     chat_id: message.chatId,
     sender_id: message.senderId,
     type_message: message.typeMessage,
-    content: JSON.stringify({ journal: message.journal, messageData: message.messageData, senderName: message.senderName }),
+    content: JSON.stringify({
+      journal: message.journal,
+      messageData: message.messageData,
+      senderName: message.senderName,
+      ...(message.file ? { file: message.file } : {}),
+    }),
     send_method: message.sendMethod,
     request: message.sendMethod === null ? null : JSON.stringify(message.request),
     status: message.status,

@@ -9,7 +9,7 @@ import type { AuditRepository } from "../audit/audit.repository.js";
 import { sqliteHandleOf } from "../../db/create-db.js";
 import { DatabaseSignals } from "../../db/database-signals.js";
 import { InstanceLeases } from "./instance-leases.js";
-import { InstanceLifecycle } from "./instance-lifecycle.js";
+import { InstanceLifecycle, type FileCopies } from "./instance-lifecycle.js";
 import { LeasesRepository } from "./leases.repository.js";
 import { InstancesRepository } from "./instances.repository.js";
 import { GroupCommit } from "./group-commit.js";
@@ -52,13 +52,15 @@ export function createMessagingCore(deps: {
   checkWebhookUrl: (url: string) => Promise<UrlCheck>;
   /** Webhook requests in flight at once on this node. */
   webhookConcurrency: number;
+  /** The media files: received files are copied per instance, a deleted instance's files go. */
+  files: FileCopies & { removeInstanceFiles(idInstance: number): Promise<void> };
 }): MessagingCore {
   const { db, clock, connectors } = deps;
   const signals = new DatabaseSignals(db, deps.log);
   const instances = new InstancesRepository(db, signals);
   const messages = new MessagesRepository(db);
   const notifications = new NotificationQueue(db, clock, signals);
-  const lifecycle = new InstanceLifecycle({ instances, messages, notifications, clock });
+  const lifecycle = new InstanceLifecycle({ instances, messages, notifications, clock, files: deps.files });
   lifecycle.attach(connectors);
   const leases = new InstanceLeases({
     repository: sqliteHandleOf(db) ? undefined : new LeasesRepository(db),
@@ -96,6 +98,7 @@ export function createMessagingCore(deps: {
     log: deps.log,
     webhookDelivery,
     checkWebhookUrl: deps.checkWebhookUrl,
+    files: deps.files,
   });
   const webhooks = new WebhooksService({
     repository: webhooksRepository,

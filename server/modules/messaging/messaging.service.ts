@@ -68,6 +68,7 @@ export class MessagingService implements ConnectorHost {
       webhookDelivery: WebhookDelivery;
       /** Whether a webhookUrl may be saved: refused when it points at a loopback, private… address. */
       checkWebhookUrl: (url: string) => Promise<UrlCheck>;
+      files: { removeInstanceFiles(idInstance: number): Promise<void> };
     },
   ) {}
 
@@ -152,11 +153,12 @@ export class MessagingService implements ConnectorHost {
     return token;
   }
 
-  /** The instance, its queues and history go; its connector's session ends and drops what it kept. */
+  /** The instance, its queues, history and files go; its connector's session ends and drops what it kept. */
   async delete(instance: Instance): Promise<void> {
     const connector = this.deps.connectors.for(instance);
     if (this.deps.leases.holds(instance.idInstance)) await connector.stop(instance);
     await this.deps.instances.delete(instance.idInstance);
+    await this.deps.files.removeInstanceFiles(instance.idInstance);
     await connector.forget(instance);
   }
 
@@ -225,6 +227,7 @@ export class MessagingService implements ConnectorHost {
       sendMethod: message.sendMethod,
       request: message.request,
       createdAt: this.deps.clock.now(),
+      ...(message.file ? { file: message.file } : {}),
     };
   }
 

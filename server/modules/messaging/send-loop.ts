@@ -132,6 +132,7 @@ export class SendLoop {
       journal: stored.journal,
       messageData: stored.messageData,
       timestamp: now,
+      ...(stored.file ? { file: stored.file } : {}),
     };
     // Out of the queue before it goes: a crash now leaves it in the journal, never sent twice;
     // a message cleared (or taken by another node) since it was read is not sent at all.

@@ -13,9 +13,9 @@ export const chatId = (field = "chatId") =>
       /^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/,
       `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`,
     );
-const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
+export const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
 /** Optional fields also accept null: the official SDK's typings send null for what is not given. */
-const optional = <Schema extends z.ZodType>(schema: Schema) => schema.nullish().transform((value) => value ?? undefined);
+export const optional = <Schema extends z.ZodType>(schema: Schema) => schema.nullish().transform((value) => value ?? undefined);
 
 const sendMessageBody = z.strictObject({
   chatId: chatId(),
@@ -74,7 +74,7 @@ const forwardMessagesBody = z.strictObject({
 });
 
 /** The quoted message, as receivers see it, when the journal knows it. */
-async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
+export async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
   if (!quotedMessageId) return {};
   const original = await services.messaging.findMessage(call.instance, chat, quotedMessageId);
   if (!original) return {};
