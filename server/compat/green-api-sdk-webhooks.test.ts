@@ -5,19 +5,11 @@
  * client's `restAPI` pointed at this server listening on a real port, in real time. A message
  * sent between two sandbox instances reaches the receiver's onIncomingMessageText callback.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import whatsAppClient from "@green-api/whatsapp-api-client";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../app.js";
-import { loadConfig } from "../config.js";
-import { ConsoleClient, createLinkedInstance, registerThroughConsole } from "../test/console-client.js";
 import { freePort } from "../test/server-process.js";
-import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
-
-type Api = ReturnType<typeof whatsAppClient.restAPI>;
+import { SDK_WAIT_MS as WAIT_MS, startSdkServer, type SdkApi as Api, type SdkServer } from "../test/sdk-server.js";
 
 /** The helper ships in the client's bundle but not in its type declarations: the part used here. */
 interface WebhookHelper {
@@ -30,13 +22,10 @@ const { webhookAPI } = whatsAppClient as unknown as { webhookAPI: (server: Fasti
 
 const PHONE_A = "79001120001";
 const PHONE_B = "79001120002";
-const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-let database: TestDatabase;
-let app: FastifyInstance;
+let server: SdkServer;
 let receiver: FastifyInstance;
-let dataDir: string;
 let apiA: Api;
 let apiB: Api;
 let idB: number;
@@ -56,30 +45,11 @@ beforeAll(async () => {
   const receiverPort = await freePort();
   await receiver.listen({ port: receiverPort, host: "127.0.0.1" });
 
-  dataDir = await mkdtemp(path.join(os.tmpdir(), "switchboard-sdk-webhooks-"));
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  database = await createTestDatabase();
   // The receiver is on loopback: the operator allows that one address.
-  const config = loadConfig({
-    NODE_ENV: "test",
-    PUBLIC_URL: origin,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
-    WEBHOOK_ALLOW_PRIVATE: "127.0.0.1",
-  });
-  app = await buildApp({ config: { ...config, database: database.config }, db: database.db, logger: false, webDir: "/nonexistent" });
-  await app.listen({ port, host: "127.0.0.1" });
-
-  const consoleApi = new ConsoleClient(origin);
-  await registerThroughConsole(consoleApi, "sdk-webhooks");
-  const linkInstance = (name: string, phone: string) => createLinkedInstance(consoleApi, name, phone);
-  const a = await linkInstance("Webhook A", PHONE_A);
-  const b = await linkInstance("Webhook B", PHONE_B);
-  idB = b.idInstance;
-  tokenB = b.apiTokenInstance;
-  apiA = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(a.idInstance), apiTokenInstance: a.apiTokenInstance });
-  apiB = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(b.idInstance), apiTokenInstance: b.apiTokenInstance });
+  server = await startSdkServer("sdk-webhooks", [PHONE_A, PHONE_B], { WEBHOOK_ALLOW_PRIVATE: "127.0.0.1" });
+  ({ origin } = server);
+  apiA = server.a.api;
+  ({ api: apiB, idInstance: idB, apiTokenInstance: tokenB } = server.b);
   // B receives by webhook: the URL and the switches through the SDK, as its users set them.
   expect(
     await apiB.settings.setSettings({
@@ -91,10 +61,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await app?.close();
+  await server?.close();
   await receiver?.close();
-  await database?.destroy();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function waitFor<T>(what: string, find: () => T | undefined): Promise<T> {

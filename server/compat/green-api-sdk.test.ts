@@ -4,94 +4,24 @@
  * two instances linked to two sandbox phones message each other through the
  * SDK's own calls only. Runs on the suite's database (SQLite or PostgreSQL).
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import whatsAppClient from "@green-api/whatsapp-api-client";
-import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../app.js";
-import { loadConfig } from "../config.js";
-import { freePort } from "../test/server-process.js";
-import { ConsoleClient, createLinkedInstance, registerThroughConsole } from "../test/console-client.js";
-import { createTestDatabase, type TestDatabase } from "../test/test-database.js";
-
-type Api = ReturnType<typeof whatsAppClient.restAPI>;
-
-/** A notification body, read loosely: the test checks the fields it cares about. */
-interface Body {
-  typeWebhook: string;
-  idMessage?: string;
-  status?: string;
-  chatId?: string;
-  stateInstance?: string;
-  instanceData?: { idInstance: number; wid: string; typeInstance: string };
-  senderData?: { chatId: string; sender: string; chatName: string; senderName: string };
-  messageData?: {
-    typeMessage: string;
-    textMessageData?: { textMessage: string };
-    locationMessageData?: { nameLocation: string; address: string; latitude: number; longitude: number };
-    contactMessageData?: { displayName: string; vcard: string };
-    pollMessageData?: { name: string; options: Array<{ optionName: string }>; multipleAnswers: boolean };
-  };
-}
+import {
+  Inbox,
+  startSdkServer,
+  waitUntilAuthorized,
+  type NotificationBody as Body,
+  type SdkApi,
+  type SdkServer,
+} from "../test/sdk-server.js";
 
 const PHONE_P = "79001110001";
 const PHONE_Q = "79001110002";
 const chat = (number: string) => `${number}@c.us`;
-const WAIT_MS = 20_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Reads an instance's notifications the way the SDK's own polling job does:
- * receiveNotification, then deleteNotification(receiptId). Every body read is
- * kept in `seen`, so a test can look back at what came before.
- */
-class Inbox {
-  readonly seen: Body[] = [];
-  constructor(
-    readonly name: string,
-    private readonly api: Api,
-  ) {}
-
-  /** Takes one notification off the queue (null when none came within the server's 5 s default). */
-  async takeOne(): Promise<Body | null> {
-    const notification = (await this.api.webhookService.receiveNotification()) as { receiptId: number; body: Body } | null;
-    if (notification === null) return null;
-    expect(Number.isInteger(notification.receiptId)).toBe(true);
-    this.seen.push(notification.body);
-    expect(await this.api.webhookService.deleteNotification(notification.receiptId)).toEqual({ result: true });
-    return notification.body;
-  }
-
-  /** The first notification (already seen or new) that matches; polls at most WAIT_MS. */
-  async waitFor(what: string, matches: (body: Body) => boolean): Promise<Body> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const found = this.seen.find(matches);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${this.name}: no ${what} within ${WAIT_MS} ms; saw ${JSON.stringify(this.seen.map((body) => [body.typeWebhook, body.status ?? body.messageData?.typeMessage ?? body.stateInstance]))}`,
-        );
-      }
-      await this.takeOne();
-    }
-  }
-
-  statusesOf(idMessage: string): string[] {
-    return this.seen
-      .filter((body) => body.typeWebhook === "outgoingMessageStatus" && body.idMessage === idMessage)
-      .map((body) => body.status ?? "");
-  }
-}
-
-let database: TestDatabase;
-let app: FastifyInstance;
-let dataDir: string;
+let server: SdkServer;
 let origin: string;
-let apiA: Api;
-let apiB: Api;
+let apiA: SdkApi;
+let apiB: SdkApi;
 let idA: number;
 let idB: number;
 let tokenB: string;
@@ -99,46 +29,17 @@ let inboxA: Inbox;
 let inboxB: Inbox;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), "switchboard-sdk-"));
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: "test", PUBLIC_URL: origin, DATA_DIR: dataDir, LOG_LEVEL: "warn" });
-  // The real clock: linking settles and the send queue spaces messages in real time.
-  app = await buildApp({ config: { ...config, database: database.config }, db: database.db, logger: false, webDir: "/nonexistent" });
-  await app.listen({ port, host: "127.0.0.1" });
-
-  const consoleApi = new ConsoleClient(origin);
-  await registerThroughConsole(consoleApi, "sdk");
-  const linkInstance = (name: string, phone: string) => createLinkedInstance(consoleApi, name, phone);
-  const a = await linkInstance("SDK A", PHONE_P);
-  const b = await linkInstance("SDK B", PHONE_Q);
-  idA = a.idInstance;
-  idB = b.idInstance;
-  tokenB = b.apiTokenInstance;
-  // Exactly as the SDK's README: a string idInstance, host and media pointed at this server.
-  apiA = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(idA), apiTokenInstance: a.apiTokenInstance });
-  apiB = whatsAppClient.restAPI({ host: origin, media: origin, idInstance: String(idB), apiTokenInstance: b.apiTokenInstance });
+  server = await startSdkServer("sdk", [PHONE_P, PHONE_Q]);
+  ({ origin } = server);
+  ({ api: apiA, idInstance: idA } = server.a);
+  ({ api: apiB, idInstance: idB, apiTokenInstance: tokenB } = server.b);
   inboxA = new Inbox("A", apiA);
   inboxB = new Inbox("B", apiB);
 }, 30_000);
 
 afterAll(async () => {
-  await app?.close();
-  await database?.destroy();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await server?.close();
 });
-
-/** getStateInstance allows one call a second per instance: poll just slower than that. */
-async function waitUntilAuthorized(api: Api): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const state = await api.instance.getStateInstance();
-    if (state.stateInstance === "authorized") return;
-    if (Date.now() > deadline) throw new Error(`still ${state.stateInstance} after ${WAIT_MS} ms`);
-    await sleep(1_100);
-  }
-}
 
 describe("the official GREEN-API JS client against Switchboard", () => {
   it("sets settings and sees both instances authorized", async () => {

@@ -257,6 +257,36 @@ describe("sendFileByUpload", () => {
     });
   });
 
+  it("sends each kind of file as its message type, and the linked phone's own files reach the instance as outgoingMessageReceived", async () => {
+    const chatId = `${friend}@c.us`;
+    const kinds: Array<[string, string]> = [
+      ["clip.mp4", "videoMessage"],
+      ["voice.ogg", "audioMessage"],
+      ["song.mp3", "audioMessage"],
+      ["drawing.svg", "documentMessage"],
+      ["sheet.xlsx", "documentMessage"],
+      ["anim.gif", "imageMessage"],
+    ];
+    for (const [name, typeMessage] of kinds) {
+      const answer = await sendByUpload(instance, { chatId }, { name, type: "", bytes: randomBytes(2_000) });
+      expect(answer.statusCode, name).toBe(200);
+      harness.clock.advance(60_000);
+      await flushSends(harness);
+      const entry = (
+        await callApi(harness.app, instance, "POST", "getMessage", { body: { chatId, idMessage: answer.json().idMessage } })
+      ).json();
+      expect([name, entry.typeMessage]).toEqual([name, typeMessage]);
+    }
+    await drainNotifications(harness.app, instance);
+
+    const fromPhone = await phoneSendsFile(instance.phone, chatId, { name: "menu.jpg", type: "image/jpeg", bytes: PNG });
+    const own = (await drainNotifications(harness.app, instance)).find((body) => body.typeWebhook === "outgoingMessageReceived");
+    expect(own).toMatchObject({
+      idMessage: fromPhone.json().message.idMessage,
+      messageData: { typeMessage: "imageMessage", fileMessageData: { fileName: "menu.jpg", mimeType: "image/jpeg", caption: "" } },
+    });
+  });
+
   it("answers GREEN-API's errors for a missing file, another file field, a JSON body or bad fields, keeping nothing", async () => {
     const photo = { name: "a.png", type: "image/png", bytes: PNG };
     await nothingKept(async () => {
@@ -410,6 +440,22 @@ describe("files a phone sends, and downloadFile", () => {
       fileName: "report.pdf",
       caption: "Q3 numbers",
     });
+  });
+
+  it("forwards a received file: the recipient gets the file itself", async () => {
+    const sent = await phoneSendsFile(friend, `${instance.phone}@c.us`, { name: "ticket.pdf", type: "application/pdf", bytes: PDF });
+    const idMessage = sent.json().message.idMessage as string;
+    const third = "79005550302";
+    await client.post("/api/sandbox/phones", { number: third });
+    const forwarded = await callApi(harness.app, instance, "POST", "forwardMessages", {
+      body: { chatId: `${third}@c.us`, chatIdFrom: `${friend}@c.us`, messages: [idMessage] },
+    });
+    expect(forwarded.statusCode).toBe(200);
+    harness.clock.advance(60_000);
+    await flushSends(harness);
+    const onPhone = (await client.get(`/api/sandbox/phones/${third}/chats/${instance.phone}@c.us/messages`)).json().messages;
+    expect(onPhone.at(-1)).toMatchObject({ typeMessage: "documentMessage", file: { fileName: "ticket.pdf", size: PDF.length } });
+    expect(sha256((await download(onPhone.at(-1).file.url)).rawPayload)).toBe(sha256(PDF));
   });
 
   it("answers 400 for a message without a file and for an unknown message", async () => {

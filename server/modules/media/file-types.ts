@@ -45,12 +45,13 @@ export function extensionFor(mimeType: string): string {
 }
 
 /**
- * A file name safe to keep and show: the last path segment only, no control characters, at most
+ * A file name safe to keep and show: the last path segment only, no control characters or direction marks, at most
  * 200 characters (the extension kept); "" when nothing is left.
  */
 export function cleanFileName(name: string): string {
+  // Control characters, and the direction marks that can make an .exe look like a .jpg.
   // eslint-disable-next-line no-control-regex
-  const base = (name.split(/[/\\]/).pop() ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const base = (name.split(/[/\\]/).pop() ?? "").replace(/[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "").trim();
   if (base === "." || base === "..") return "";
   if (base.length <= 200) return base;
   const extension = path.extname(base).slice(0, 20);

@@ -181,6 +181,8 @@ export const sendingMethods: Record<string, MethodHandler> = {
         journal: { ...found.journal, ...forwarded },
         messageData: { ...found.messageData, ...forwarded },
         request: body,
+        // A forwarded file is the same file: its recipients get copies of it, as of any file.
+        ...(found.file ? { file: found.file } : {}),
       });
     }
     // Stored together, in one transaction: all or none.
