@@ -20,7 +20,8 @@ export interface ApiMethod {
   /**
    * How a file method takes its file: "multipart" (form fields plus a `file` part, as
    * sendFileByUpload) or "raw" (the bytes as the body, as uploadFile; a multipart `file` part
-   * is accepted too). Such methods are also served on the instance's mediaUrl.
+   * is accepted too). A GA-Filename header may be percent-encoded (UTF-8), as headers carry
+   * ASCII only. Such methods are also served on the instance's mediaUrl.
    */
   upload?: "multipart" | "raw";
   /** Example form fields of a multipart method, beside its `file` part. */

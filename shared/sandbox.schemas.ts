@@ -35,7 +35,7 @@ export const SANDBOX_MESSAGE_STATUSES = ["sent", "delivered", "read", "noAccount
 export const sandboxMessageSchema = z.object({
   idMessage: z.string(),
   fromMe: z.boolean(),
-  /** What a person sees: the text, or a one-line description of a location, contact or poll. */
+  /** What a person sees: the text, a file's caption ("" when none), or a one-line description of a location, contact or poll. */
   text: z.string(),
   typeMessage: z.string(),
   /** The file of an image, video, audio or document message; null for the other types. */

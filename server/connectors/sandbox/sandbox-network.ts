@@ -237,8 +237,15 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     const status: DeliveryStatus = exists ? "delivered" : "noAccount";
     const text = displayText(message);
     // Phones show a file by the sender's link: it works without a session, like the API's.
+    const caption = typeof message.journal.caption === "string" ? message.journal.caption : "";
     const file = message.file
-      ? JSON.stringify({ url: message.file.url, fileName: message.file.fileName, mimeType: message.file.mimeType, size: message.file.size })
+      ? JSON.stringify({
+          url: message.file.url,
+          fileName: message.file.fileName,
+          mimeType: message.file.mimeType,
+          size: message.file.size,
+          caption,
+        })
       : null;
     const copies: SandboxMessageRow[] = [];
     if (await this.deps.sandbox.hasPhone(fromNumber)) {

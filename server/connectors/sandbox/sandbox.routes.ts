@@ -22,11 +22,17 @@ import { FileTooLarge } from "../../media/media-store.js";
 import { EmptyFile, QuotaExceeded, type MediaFile, type MediaService } from "../../modules/media/media.service.js";
 import type { DeliveryStatus } from "../connector.js";
 
-/** What a phone's screen shows of a stored copy's file; null for a message without one (or a damaged record). */
-function fileOfRow(row: SandboxMessageRow): z.infer<typeof sandboxFileSchema> | null {
-  if (!row.file) return null;
-  const parsed = sandboxFileSchema.safeParse(JSON.parse(row.file));
-  return parsed.success ? parsed.data : null;
+const storedFileSchema = sandboxFileSchema.extend({ caption: z.string() });
+
+/**
+ * What a phone's screen shows of a stored copy: its text, or for a file message the file and
+ * its caption (the stored text is the chat list's one-line description).
+ */
+function shownOf(row: SandboxMessageRow): { text: string; file: z.infer<typeof sandboxFileSchema> | null } {
+  const stored = row.file ? storedFileSchema.safeParse(JSON.parse(row.file)) : undefined;
+  if (!stored?.success) return { text: row.text, file: null };
+  const { caption, ...file } = stored.data;
+  return { text: caption, file };
 }
 
 const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
@@ -108,9 +114,8 @@ export async function sandboxRoutes(
         messages: rows.map((row) => ({
           idMessage: row.id_message,
           fromMe: row.from_me === 1,
-          text: row.text,
+          ...shownOf(row),
           typeMessage: row.type_message,
-          file: fileOfRow(row),
           status: row.from_me === 1 ? ((row.status ?? "sent") as "sent") : null,
           timestamp: Math.floor(row.created_at / 1000),
         })),
@@ -146,10 +151,9 @@ export async function sandboxRoutes(
         const parsed = sandboxFileFieldsSchema.safeParse(fields);
         if (!parsed.success) throw fieldError(String(parsed.error.issues[0]?.path[0] ?? "chatId"), "invalid");
         if (!file) throw fieldError("file", "required");
-        const sent = await network.sendFromPhone(request.params.number, parsed.data.chatId, { file, caption: parsed.data.caption ?? "" });
-        const shown = await sandbox.listCopies(sent.idMessage);
-        const text = shown.find((row) => row.from_me === 1)?.text ?? file.fileName;
-        return { message: sentMessage(sent.idMessage, sent.status, { text, typeMessage: sent.typeMessage, file }) };
+        const caption = parsed.data.caption ?? "";
+        const sent = await network.sendFromPhone(request.params.number, parsed.data.chatId, { file, caption });
+        return { message: sentMessage(sent.idMessage, sent.status, { text: caption, typeMessage: sent.typeMessage, file }) };
       } catch (error) {
         if (file) await media.remove(file.id);
         if (error instanceof FileTooLarge) {

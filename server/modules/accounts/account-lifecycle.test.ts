@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hash } from "@node-rs/argon2";
 import { buildTestApp, createClient, registerPerson, registrationBody, type Client, type TestApp } from "../../test/build-test-app.js";
-import { callApi, createInstance, linkToPhone } from "../../test/instances.js";
+import { callApi, createInstance, linkToPhone, type TestInstance } from "../../test/instances.js";
 import type { Kysely } from "kysely";
 import { runAdminCommand } from "../../admin.js";
 import type { Database } from "../../db/schema.js";
@@ -180,6 +180,20 @@ describe("operator commands", () => {
     return { code, output };
   };
 
+  /**
+   * The status an instance's API answers once the command's change has reached the server's
+   * instance cache: at once on SQLite; on PostgreSQL when the database's notification arrives,
+   * a moment later (at most a few seconds under load).
+   */
+  const stateAnswerSettlesTo = async (instance: TestInstance, status: number) => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const answered = (await callApi(server.app, instance, "GET", "getStateInstance")).statusCode;
+      if (answered === status || Date.now() > deadline) return answered;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   it("lists accounts with their sessions and instances", async () => {
     const { client, email } = await registerPerson(server.app);
     await createInstance(client);
@@ -212,11 +226,11 @@ describe("operator commands", () => {
     const wrong = await createClient(server.app).post("/api/console/login", { email, password: "wrong-password-9" });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error).toBe("invalid_credentials");
-    expect((await callApi(server.app, instance, "GET", "getStateInstance")).statusCode).toBe(403);
+    expect(await stateAnswerSettlesTo(instance, 403)).toBe(403);
     expect((await run("list")).output).toMatch(new RegExp(`^${email.replace(/[.+]/g, "\\$&")}\\t\\S+\\tyes\\t`, "m"));
 
     expect((await run("enable", email)).code).toBe(0);
-    expect((await callApi(server.app, instance, "GET", "getStateInstance")).statusCode).toBe(200);
+    expect(await stateAnswerSettlesTo(instance, 200)).toBe(200);
     expect((await createClient(server.app).post("/api/console/login", { email, password })).statusCode).toBe(200);
     expect((await auditEventsOf(email, server)).map((event) => event.event)).toEqual(
       expect.arrayContaining(["account_disabled", "login_refused_disabled", "account_enabled"]),

@@ -252,9 +252,12 @@ describe("sendFileByUpload", () => {
       idMessage,
       fromMe: false,
       typeMessage: "imageMessage",
-      text: "📷 The beach",
+      text: "The beach",
       file: { url: urlFile, fileName: "holiday.png", mimeType: "image/png", size: PNG.length },
     });
+    // The chat list describes it in one line.
+    const chats = (await client.get(`/api/sandbox/phones/${friend}/chats`)).json().chats as Array<{ chatId: string; lastMessage: string }>;
+    expect(chats.find((chat) => chat.chatId === `${instance.phone}@c.us`)?.lastMessage).toBe("📷 The beach");
   });
 
   it("sends each kind of file as its message type, and the linked phone's own files reach the instance as outgoingMessageReceived", async () => {
@@ -410,7 +413,7 @@ describe("files a phone sends, and downloadFile", () => {
     expect(message).toMatchObject({
       fromMe: true,
       typeMessage: "documentMessage",
-      text: "📄 Q3 numbers",
+      text: "Q3 numbers",
       file: { fileName: "report.pdf", mimeType: "application/pdf", size: PDF.length },
     });
 

@@ -74,10 +74,21 @@ export async function apiRequest(method: Method, path: string, body?: unknown): 
     // A JSON content type with an empty body is a parse error on the server, so send at least {}.
     payload = JSON.stringify(body ?? {});
   }
+  return send(path, { method, headers, body: payload });
+}
 
+/**
+ * POSTs a multipart/form-data body (files) to the console API, with the same answers and errors
+ * as apiRequest. No Content-Type is set: the browser writes it, with the parts' boundary.
+ */
+export async function apiUpload(path: string, form: FormData): Promise<unknown> {
+  return send(path, { method: "POST", headers: { Accept: "application/json" }, body: form });
+}
+
+async function send(path: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+    response = await fetch(path, { ...init, credentials: "same-origin" });
   } catch (cause) {
     throw new NetworkError(cause);
   }

@@ -8,7 +8,12 @@ export interface PublicApiAnswer {
   body: string;
 }
 
+/** What a POST sends: a JSON text, form fields with a file as the part `file`, or a file's bytes as they are. */
+export type PublicApiBody =
+  { kind: "json"; text: string } | { kind: "multipart"; fields: Record<string, string>; file: File } | { kind: "raw"; file: File };
+
 interface PublicApiCall {
+  /** The instance's apiUrl, or its mediaUrl for the methods that take a file. */
   apiUrl: string;
   idInstance: number;
   apiTokenInstance: string;
@@ -18,8 +23,8 @@ interface PublicApiCall {
   pathSuffix?: string;
   /** Without "?". */
   query?: string;
-  /** A JSON text, for POST. */
-  body?: string;
+  /** For POST. */
+  body?: PublicApiBody;
   signal?: AbortSignal;
 }
 
@@ -44,14 +49,44 @@ function pretty(text: string): string {
   }
 }
 
+/**
+ * The header that tells uploadFile what a file's bytes are: its type, or, when the browser does not
+ * know it, its name (GA-Filename), from whose extension the server takes it. A header carries
+ * Latin-1 only, so a name beyond printable ASCII, or with a "%" the server would decode, is sent
+ * percent-encoded.
+ */
+export function rawUploadHeaders(file: File): Record<string, string> {
+  if (file.type !== "") return { "Content-Type": file.type };
+  const plain = /^[\x20-\x7e]*$/.test(file.name) && !file.name.includes("%");
+  return { "GA-Filename": plain ? file.name : encodeURIComponent(file.name) };
+}
+
+function requestOf(body: PublicApiBody | undefined): { headers: Record<string, string>; body: BodyInit } {
+  if (body === undefined) return { headers: { "Content-Type": "application/json" }, body: "" };
+  switch (body.kind) {
+    case "json":
+      return { headers: { "Content-Type": "application/json" }, body: body.text };
+    case "multipart": {
+      // No Content-Type: the browser writes multipart/form-data with the parts' boundary.
+      const form = new FormData();
+      for (const [name, value] of Object.entries(body.fields)) form.append(name, value);
+      form.append("file", body.file, body.file.name);
+      return { headers: {}, body: form };
+    }
+    case "raw":
+      return { headers: rawUploadHeaders(body.file), body: body.file };
+  }
+}
+
 /** Calls the instance's public API as an integration would: the token in the path, no console cookie. */
 export async function callPublicApi(call: PublicApiCall): Promise<PublicApiAnswer> {
+  const request = call.verb === "POST" ? requestOf(call.body) : { headers: {}, body: undefined };
   let response: Response;
   try {
     response = await fetch(publicApiUrl(call), {
       method: call.verb,
-      headers: call.verb === "POST" ? { "Content-Type": "application/json" } : {},
-      body: call.verb === "POST" ? (call.body ?? "") : undefined,
+      headers: request.headers,
+      body: request.body,
       credentials: "omit",
       signal: call.signal ?? null,
     });

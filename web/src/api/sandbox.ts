@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { sandboxChatSchema, sandboxMessageSchema, sandboxPhoneSchema } from "../../../shared/sandbox.schemas.js";
 import type { SandboxChat, SandboxMessage, SandboxPhone } from "../../../shared/sandbox.schemas.js";
-import { apiRequest } from "./client.js";
+import { apiRequest, apiUpload } from "./client.js";
 import { parseAnswer } from "./parse.js";
 
 const phoneAnswer = z.object({ phone: sandboxPhoneSchema });
@@ -33,6 +33,15 @@ export async function listMessages(number: string, chatId: string): Promise<Sand
 export async function sendSandboxMessage(number: string, chatId: string, text: string): Promise<SandboxMessage> {
   const answer = await apiRequest("POST", `${phonePath(number)}/messages`, { chatId, text });
   return parseAnswer(messageAnswer, answer).message;
+}
+
+/** Sends a file from the phone, with an optional caption (multipart: the fields first, then the file). */
+export async function sendSandboxFile(number: string, chatId: string, file: File, caption: string): Promise<SandboxMessage> {
+  const form = new FormData();
+  form.append("chatId", chatId);
+  if (caption !== "") form.append("caption", caption);
+  form.append("file", file, file.name);
+  return parseAnswer(messageAnswer, await apiUpload(`${phonePath(number)}/files`, form)).message;
 }
 
 /** Marks the chat read on the phone, which is how the sender sees "read". */

@@ -160,8 +160,12 @@ interface FormProps {
   onSubmit: () => void;
   /** Shown above the form-level failure. */
   intro?: ReactNode;
+  /** Texts for failures this form words its own way, such as which quota is exceeded. */
+  failureTexts?: FailureTexts;
   children: ReactNode;
 }
+
+type FailureTexts = Partial<Record<ErrorCode, string>>;
 
 /** A form of the app: the shared schema validates it, so the browser's own validation is off. */
 export function Form({
@@ -170,6 +174,7 @@ export function Form({
   submitVariant = "primary",
   onSubmit,
   intro,
+  failureTexts,
   children,
 }: FormProps) {
   return (
@@ -183,7 +188,7 @@ export function Form({
       }}
     >
       {intro}
-      <FormAlert failure={formFailure} />
+      <FormAlert failure={formFailure} texts={failureTexts} />
       {children}
       <SubmitButton busy={busy} variant={submitVariant}>
         {submitLabel}
@@ -192,14 +197,15 @@ export function Form({
   );
 }
 
-/** A form-level failure in the interface language, announced as it appears. */
-export function FormAlert({ failure }: { failure: FormFailure | null }) {
+/** A form-level failure in the interface language, announced as it appears; `texts` words some codes for this place. */
+export function FormAlert({ failure, texts }: { failure: FormFailure | null; texts?: FailureTexts | undefined }) {
   const { t } = useTranslation();
   if (!failure) return null;
+  const own = failure.code === "network" ? undefined : texts?.[failure.code];
   const known = failure.code === "network" || isErrorCode(failure.code);
   return (
     <div role="alert" className="alert alert-error">
-      {known ? t(`errors.${failure.code}`) : (failure.message ?? t("errors.internal_error"))}
+      {own ?? (known ? t(`errors.${failure.code}`) : (failure.message ?? t("errors.internal_error")))}
     </div>
   );
 }

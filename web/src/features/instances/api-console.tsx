@@ -3,12 +3,15 @@ import type { FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { API_METHODS } from "../../../../shared/green-api-methods.js";
 import type { ApiMethod } from "../../../../shared/green-api-methods.js";
+import type { FieldErrorCode } from "../../../../shared/errors.js";
 import type { InstanceDetails } from "../../../../shared/instances.schemas.js";
-import { callPublicApi, publicApiUrl } from "../../api/public-api.js";
-import type { PublicApiAnswer } from "../../api/public-api.js";
+import { callPublicApi, publicApiUrl, rawUploadHeaders } from "../../api/public-api.js";
+import type { PublicApiAnswer, PublicApiBody } from "../../api/public-api.js";
 import { FieldHint, fieldErrorId, fieldHintId } from "../../components/field-error.js";
+import { FileField } from "../../components/file-field.js";
 import { FormAlert, SubmitButton, toFormFailure } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
+import { TextField } from "../../components/text-field.js";
 import type { InstanceToken } from "./use-instance-token.js";
 
 const GROUPS = [...new Set(API_METHODS.map((method) => method.group))];
@@ -22,10 +25,11 @@ function exampleBody(method: ApiMethod): string {
   return JSON.stringify(method.exampleBody ?? {}, null, 2);
 }
 
-/** Field-level problems found before sending: the body's JSON, a missing receiptId. */
+/** Field-level problems found before sending: the body's JSON, a missing receiptId or file. */
 interface InputErrors {
   body?: string;
   receiptId?: string;
+  file?: FieldErrorCode;
 }
 
 interface ApiConsoleProps {
@@ -41,6 +45,8 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
   const [body, setBody] = useState(() => exampleBody(method));
   const [query, setQuery] = useState(method.exampleQuery ?? "");
   const [receiptId, setReceiptId] = useState("");
+  const [formFields, setFormFields] = useState<Record<string, string>>(() => ({ ...method.exampleFields }));
+  const [file, setFile] = useState<File | null>(null);
   const [inputErrors, setInputErrors] = useState<InputErrors>({});
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<PublicApiAnswer | null>(null);
@@ -51,11 +57,13 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
 
   useEffect(() => () => running.current?.abort(), []);
 
-  const takesBody = method.verb === "POST";
+  const takesBody = method.verb === "POST" && method.upload === undefined;
   const takesQuery = method.verb === "GET" && method.exampleQuery !== undefined;
+  // Methods that take a file are served on the mediaUrl, as GREEN-API's are.
+  const baseUrl = method.upload ? instance.mediaUrl : instance.apiUrl;
   // The preview names what is not filled in yet: {apiTokenInstance}, {receiptId} (braces kept unescaped).
   const preview = publicApiUrl({
-    apiUrl: instance.apiUrl,
+    apiUrl: baseUrl,
     idInstance: instance.idInstance,
     method: method.name,
     apiTokenInstance: "{apiTokenInstance}",
@@ -70,6 +78,8 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
     setBody(exampleBody(next));
     setQuery(next.exampleQuery ?? "");
     setReceiptId("");
+    setFormFields({ ...next.exampleFields });
+    setFile(null);
     setInputErrors({});
     setAnswer(null);
     setFailure(null);
@@ -85,7 +95,25 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
       }
     }
     if (method.takesReceiptId && !/^\d+$/.test(receiptId.trim())) errors.receiptId = t("apiConsole.receiptIdInvalid");
+    if (method.upload && file === null) errors.file = "required";
     return errors;
+  }
+
+  function requestBody(): PublicApiBody | undefined {
+    if (method.upload === "multipart" && file) {
+      // A field emptied is one not sent, as an SDK leaves out an argument it was not given.
+      const filled = Object.fromEntries(Object.entries(formFields).filter(([, value]) => value !== ""));
+      return { kind: "multipart", fields: filled, file };
+    }
+    if (method.upload === "raw" && file) return { kind: "raw", file };
+    return takesBody ? { kind: "json", text: body } : undefined;
+  }
+
+  function chooseFile(next: File | null) {
+    setFile(next);
+    setInputErrors((previous) => ({ ...previous, file: undefined }));
+    // The example's fileName would misname the file picked: it follows the pick, and stays editable.
+    if (next && formFields.fileName !== undefined) setFormFields((previous) => ({ ...previous, fileName: next.name }));
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -101,6 +129,10 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
       receiptRef.current?.focus();
       return;
     }
+    if (errors.file) {
+      document.getElementById(fileId)?.focus();
+      return;
+    }
     const controller = new AbortController();
     running.current = controller;
     setBusy(true);
@@ -109,14 +141,14 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
     try {
       const apiTokenInstance = await token.load();
       const result = await callPublicApi({
-        apiUrl: instance.apiUrl,
+        apiUrl: baseUrl,
         idInstance: instance.idInstance,
         apiTokenInstance,
         method: method.name,
         verb: method.verb,
         pathSuffix: method.takesReceiptId ? receiptId.trim() : undefined,
         query: takesQuery ? query : undefined,
-        body: takesBody ? body : undefined,
+        body: requestBody(),
         signal: controller.signal,
       });
       if (!controller.signal.aborted) setAnswer(result);
@@ -134,6 +166,8 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
   const bodyId = `${id}-body`;
   const queryId = `${id}-query`;
   const receiptIdId = `${id}-receipt`;
+  const fileId = `${id}-file`;
+  const uploadHeader = uploadHeaderPreview(method, file);
 
   return (
     <section className="card console-card api-console">
@@ -165,6 +199,7 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
           <code dir="ltr">
             {method.verb} {preview}
           </code>
+          {uploadHeader && <code dir="ltr">{uploadHeader}</code>}
         </p>
         {takesQuery && (
           <div className="field">
@@ -232,6 +267,33 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
             )}
           </div>
         )}
+        {method.upload === "multipart" && (
+          <fieldset className="fieldset api-form-fields">
+            <legend>{t("apiConsole.formFields")}</legend>
+            {Object.entries(formFields).map(([name, value]) => (
+              <TextField
+                key={name}
+                id={`${id}-field-${name}`}
+                label={name}
+                dir="auto"
+                autoComplete="off"
+                spellCheck={false}
+                value={value}
+                onValueChange={(next) => setFormFields((previous) => ({ ...previous, [name]: next }))}
+              />
+            ))}
+          </fieldset>
+        )}
+        {method.upload && (
+          <FileField
+            id={fileId}
+            label={t("apiConsole.file")}
+            hint={method.upload === "multipart" ? t("apiConsole.multipartHint") : t("apiConsole.rawHint")}
+            value={file}
+            onValueChange={chooseFile}
+            error={inputErrors.file}
+          />
+        )}
         <SubmitButton busy={busy}>{t("apiConsole.send")}</SubmitButton>
       </form>
       <FormAlert failure={failure} />
@@ -257,4 +319,13 @@ export function ApiConsole({ instance, token }: ApiConsoleProps) {
       )}
     </section>
   );
+}
+
+/** The header that says how the file travels, shown beside the URL. */
+function uploadHeaderPreview(method: ApiMethod, file: File | null): string | undefined {
+  if (method.upload === "multipart") return "Content-Type: multipart/form-data";
+  if (method.upload !== "raw" || file === null) return undefined;
+  return Object.entries(rawUploadHeaders(file))
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
 }

@@ -1,16 +1,21 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
+import { sandboxFileFieldsSchema } from "../../../../shared/sandbox.schemas.js";
 import type { SandboxMessage } from "../../../../shared/sandbox.schemas.js";
-import { listMessages, sendSandboxMessage } from "../../api/sandbox.js";
+import { listMessages, sendSandboxFile, sendSandboxMessage } from "../../api/sandbox.js";
+import { FileField } from "../../components/file-field.js";
 import { Form, FormAlert, toFormFailure, useFormValues } from "../../components/form.js";
 import type { FormFailure } from "../../components/form.js";
 import { formatDateTime } from "../../components/format-date.js";
 import { TextField } from "../../components/text-field.js";
 import { usePolling } from "../../components/use-polling.js";
 import { SANDBOX_REFRESH_MS } from "./constants.js";
+import { MessageFile } from "./message-file.js";
 
-const schema = z.object({ text: z.string().trim().min(1, "required").max(20_000, "too_long") });
+const textSchema = z.object({ text: z.string().trim().min(1, "required").max(20_000, "too_long") });
+/** With a file attached, the text box holds its caption, which may be empty. */
+const captionSchema = z.object({ text: sandboxFileFieldsSchema.shape.caption });
 
 interface ChatViewProps {
   number: string;
@@ -42,12 +47,14 @@ export function ChatView({ number, chatId, onSent, onClose }: ChatViewProps) {
     true,
   );
 
-  // Follow new messages, unless the person has scrolled up to read older ones.
-  const lastId = messages?.at(-1)?.idMessage;
-  useEffect(() => {
+  // Follow new messages, unless the person has scrolled up to read older ones; a picture that
+  // loads later grows the log, so it is followed again then.
+  const followIfAtBottom = useCallback(() => {
     const log = logRef.current;
     if (log && atBottom.current) log.scrollTop = log.scrollHeight;
-  }, [lastId]);
+  }, []);
+  const lastId = messages?.at(-1)?.idMessage;
+  useEffect(() => followIfAtBottom(), [followIfAtBottom, lastId]);
 
   return (
     <div className="phone-section chat-view">
@@ -74,7 +81,7 @@ export function ChatView({ number, chatId, onSent, onClose }: ChatViewProps) {
         {messages !== null && messages.length === 0 && <p className="muted chat-empty">{t("sandbox.chat.empty")}</p>}
         <ol className="messages">
           {messages?.map((message) => (
-            <MessageBubble key={message.idMessage} message={message} />
+            <MessageBubble key={message.idMessage} message={message} onMediaLoad={followIfAtBottom} />
           ))}
         </ol>
       </div>
@@ -94,15 +101,20 @@ export function ChatView({ number, chatId, onSent, onClose }: ChatViewProps) {
   );
 }
 
-function MessageBubble({ message }: { message: SandboxMessage }) {
+function MessageBubble({ message, onMediaLoad }: { message: SandboxMessage; onMediaLoad: () => void }) {
   const { t } = useTranslation();
-  const kind = message.typeMessage === "textMessage" || message.typeMessage === "extendedTextMessage" ? "" : " message-special";
+  // Under a file, its caption, if any.
+  const { text } = message;
+  const plain = message.file !== null || message.typeMessage === "textMessage" || message.typeMessage === "extendedTextMessage";
   return (
-    <li className={`message ${message.fromMe ? "message-mine" : "message-theirs"}${kind}`}>
+    <li className={`message ${message.fromMe ? "message-mine" : "message-theirs"}${plain ? "" : " message-special"}`}>
       <span className="visually-hidden">{message.fromMe ? t("sandbox.chat.fromMe") : t("sandbox.chat.fromThem")}: </span>
-      <p className="message-text">
-        <bdi>{message.text}</bdi>
-      </p>
+      {message.file && <MessageFile file={message.file} onMediaLoad={onMediaLoad} />}
+      {text !== "" && (
+        <p className="message-text">
+          <bdi>{text}</bdi>
+        </p>
+      )}
       <p className="message-meta">
         <time dateTime={new Date(message.timestamp * 1000).toISOString()}>
           {formatDateTime(message.timestamp * 1000, { timeOnly: true })}
@@ -122,22 +134,43 @@ function MessageBubble({ message }: { message: SandboxMessage }) {
 
 function Composer({ number, chatId, onSent }: { number: string; chatId: string; onSent: (message: SandboxMessage) => void }) {
   const { t } = useTranslation();
-  const form = useFormValues({ text: "" });
+  const form = useFormValues({ text: "", file: null as File | null });
+  const { file } = form.values;
 
   function onSubmit() {
-    const request = form.values;
-    void form.submit(schema, request, async () => {
-      const message = await sendSandboxMessage(number, chatId, request.text.trim());
+    const text = form.values.text.trim();
+    void form.submit(file ? captionSchema : textSchema, { text }, async () => {
+      const message = file ? await sendSandboxFile(number, chatId, file, text) : await sendSandboxMessage(number, chatId, text);
       form.resetValues();
       onSent(message);
-      form.formRef.current?.querySelector("input")?.focus();
+      form.formRef.current?.querySelector<HTMLInputElement>('input[name="text"]')?.focus();
     });
   }
 
   return (
     <div className="inline-form composer">
-      <Form form={form} submitLabel={t("sandbox.chat.send")} onSubmit={onSubmit}>
-        <TextField id={`sandbox-${number}-message`} label={t("sandbox.chat.message")} autoComplete="off" {...form.fieldProps("text")} />
+      <Form
+        form={form}
+        submitLabel={t("sandbox.chat.send")}
+        onSubmit={onSubmit}
+        failureTexts={{ quota_exceeded: t("sandbox.chat.storageFull"), payload_too_large: t("fieldErrors.too_large") }}
+      >
+        <FileField
+          id={`sandbox-${number}-file`}
+          label={t("sandbox.chat.attach")}
+          {...form.fieldProps("file")}
+          onValueChange={(next) => {
+            form.change("file", next);
+            // "Required" no longer holds for the text once it is only a caption.
+            if (next) form.clearFieldError("text");
+          }}
+        />
+        <TextField
+          id={`sandbox-${number}-message`}
+          label={file ? t("sandbox.chat.caption") : t("sandbox.chat.message")}
+          autoComplete="off"
+          {...form.fieldProps("text")}
+        />
       </Form>
     </div>
   );
