@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { FIELD_ERROR_CODES, type FieldErrorCode } from "../../shared/errors.js";
 import { AppError } from "../errors.js";
+import { isMalformedForm } from "./malformed-form.js";
 
 const fieldCodes: ReadonlySet<string> = new Set(FIELD_ERROR_CODES);
 
@@ -48,7 +49,9 @@ export function toAppError(error: FastifyError): AppError | undefined {
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = toAppError(error);
+    const known = isMalformedForm(request, error)
+      ? new AppError("validation_failed", undefined, "The form could not be read.")
+      : toAppError(error);
     if (!known) {
       request.log.error({ err: error }, "unhandled error");
       const internal = new AppError("internal_error");

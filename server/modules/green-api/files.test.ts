@@ -302,6 +302,13 @@ describe("sendFileByUpload", () => {
       expect(badChat.body).toContain("'chatId' must be one of the next formats");
       const json = await callApi(harness.app, instance, "POST", "sendFileByUpload", { body: { chatId: `${friend}@c.us` } });
       expect(json.statusCode).toBe(415);
+      for (const contentType of ["multipart/form-data", "multipart/form-data; boundary=missing"]) {
+        const malformed = await callApi(harness.app, instance, "POST", "sendFileByUpload", {
+          payload: Buffer.from("not a form"),
+          headers: { "content-type": contentType },
+        });
+        expect([malformed.statusCode, malformed.body], contentType).toEqual([400, "bad request data"]);
+      }
       const tooLarge = await sendByUpload(
         instance,
         { chatId: `${friend}@c.us` },
@@ -487,6 +494,10 @@ describe("files a phone sends, and downloadFile", () => {
     });
     expect(large.statusCode).toBe(400);
     expect(large.json()).toMatchObject({ fields: { file: "too_large" }, message: "The file is larger than 1 MB." });
+    const malformed = await client.request("POST", `/api/sandbox/phones/${friend}/files`, Buffer.from("not a form"), {
+      "content-type": "multipart/form-data; boundary=missing",
+    });
+    expect([malformed.statusCode, malformed.json().error]).toEqual([400, "validation_failed"]);
     const { client: stranger } = await registerPerson(harness.app);
     const form = await formBody({ chatId: `${instance.phone}@c.us` }, { name: "a.png", type: "image/png", bytes: PNG });
     expect((await stranger.request("POST", `/api/sandbox/phones/${friend}/files`, form.payload, form.headers)).statusCode).toBe(404);

@@ -13,6 +13,7 @@ import { fileProblem, multipartLimits, receiveUpload, type ReceivedUpload } from
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
 import { createJsonTextParser } from "../../plugins/json-body.js";
+import { isMalformedForm } from "../../plugins/malformed-form.js";
 
 const handlers: Record<string, MethodHandler> = {
   ...accountMethods,
@@ -108,6 +109,7 @@ export async function greenApiRoutes(
       return sendError(reply, new GreenApiError(400, error.message));
     }
     if (error.statusCode && error.statusCode < 500) return sendError(reply, new GreenApiError(error.statusCode, error.message));
+    if (isMalformedForm(request, error)) return sendError(reply, new GreenApiError(400, "bad request data"));
     request.log.error({ err: error }, "API method failed");
     return sendError(reply, new GreenApiError(500, "Internal Server Error"));
   });
