@@ -1,9 +1,23 @@
 import { describe, expect } from "vitest";
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { seriousAxeViolations } from "./fixtures/axe.js";
 import { useConsoleAndBrowser } from "./fixtures/console-and-browser.js";
-import { expectConsole, expectLoginForm, passwordField, submitRegistration } from "./fixtures/console-ui.js";
+import { expectLoginForm, passwordField, registerAccount } from "./fixtures/console-ui.js";
 import { t } from "./fixtures/i18n.js";
+import {
+  createInstance,
+  credential,
+  instanceTab,
+  linkPhoneByQrLink,
+  openInstanceTab,
+  openPhoneChat,
+  openSandboxPhone,
+  phonePanel,
+  qrLinkHref,
+  sendApiRequest,
+  stateBadge,
+  stateRegion,
+} from "./fixtures/instance-ui.js";
 import { sequentialSteps } from "./fixtures/steps.js";
 
 /** What receiveNotification answers with, as far as this test reads it. */
@@ -17,15 +31,6 @@ interface ReceivedNotification {
 }
 
 type StateWindow = typeof globalThis & { __instanceStatesSeen?: string[]; __sameDocument?: boolean };
-
-/** The instance page's live state line ("State Not authorized"), a role=status region. */
-function stateRegion(page: Page): Locator {
-  return page.getByRole("status").filter({ has: page.getByText("State", { exact: true }) });
-}
-
-function stateBadge(page: Page, state: string): Locator {
-  return stateRegion(page).getByText(state, { exact: true });
-}
 
 /**
  * From now on, every state the badge shows, in order, without repeats: a MutationObserver
@@ -48,69 +53,11 @@ async function statesSeen(page: Page): Promise<string[]> {
   return page.evaluate(() => [...((globalThis as StateWindow).__instanceStatesSeen ?? [])]);
 }
 
-/** The value shown beside a credential's name (apiUrl, mediaUrl, idInstance, apiTokenInstance). */
-function credential(page: Page, name: string): Locator {
-  return page
-    .getByRole("main")
-    .locator("dt", { hasText: new RegExp(`^${name}$`) })
-    .locator("xpath=following-sibling::dd[1]")
-    .locator("code");
-}
-
-function instanceTab(page: Page, name: "Overview" | "Settings" | "API"): Locator {
-  return page.getByRole("tab", { name, exact: true });
-}
-
-async function openInstanceTab(page: Page, name: "Overview" | "Settings" | "API"): Promise<void> {
-  await instanceTab(page, name).click();
-  await instanceTab(page, name).and(page.locator('[aria-selected="true"]')).waitFor();
-  const ready = {
-    Overview: page.getByRole("heading", { name: "Credentials", exact: true }),
-    Settings: page.getByRole("button", { name: "Save settings", exact: true }),
-    API: page.getByRole("combobox", { name: "Method", exact: true }),
-  }[name];
-  await ready.waitFor();
-}
-
-/** The QR link's href, as the instance page's Overview tab offers it now. */
-async function qrLinkHref(page: Page): Promise<string> {
-  const link = page.getByRole("link", { name: "Open the link on a sandbox phone", exact: true });
-  await link.waitFor();
-  const href = await link.getAttribute("href");
-  if (href === null) throw new Error("the QR link has no href");
-  return href;
-}
-
 /** In the API tab: picks a method from the Method select. */
 async function chooseMethod(page: Page, name: string): Promise<void> {
   const method = page.getByRole("combobox", { name: "Method", exact: true });
   await method.selectOption(name);
   expect(await method.inputValue()).toBe(name);
-}
-
-/**
- * In the API tab: clicks Send and reads the answer the page then shows. The page clears the
- * previous answer before it sends, so waiting for the request's own answer on the wire, then for
- * the button to stop being busy, can only find this request's answer on the page.
- */
-async function sendApiRequest(page: Page, method: string): Promise<{ status: string; body: string }> {
-  const panel = page.getByRole("tabpanel");
-  const send = panel.getByRole("button", { name: "Send", exact: true });
-  const answered = page.waitForResponse((response) => new URL(response.url()).pathname.split("/")[2] === method, {
-    timeout: 30_000,
-  });
-  await send.click();
-  await answered;
-  await send.and(page.locator(":not([aria-busy])")).waitFor();
-  await panel.getByRole("heading", { name: "Response", exact: true }).waitFor();
-  const status = (await panel.getByRole("status").getByRole("definition").textContent()) ?? "";
-  const body = (await panel.locator("pre").textContent()) ?? "";
-  return { status: status.trim(), body };
-}
-
-/** "Phone +79001234502": one open sandbox phone on the Sandbox page. */
-function phonePanel(page: Page, number: string): Locator {
-  return page.getByRole("region", { name: `Phone +${number}`, exact: true });
 }
 
 /**
@@ -138,10 +85,7 @@ describe("instances in the console and the sandbox phones", () => {
   }
 
   step("a new account opens on the Instances tab, which says there are no instances yet", async () => {
-    await env.page.goto("/register");
-    await env.page.getByRole("heading", { name: "Registration", exact: true }).waitFor();
-    await submitRegistration(env.page, { email, password });
-    await expectConsole(env.page);
+    await registerAccount(env.page, { email, password });
 
     await env.page.getByRole("link", { name: "Instances", exact: true }).click();
     await env.page.getByRole("heading", { name: "Instances", level: 1 }).waitFor();
@@ -151,14 +95,8 @@ describe("instances in the console and the sandbox phones", () => {
   });
 
   step("Create instance opens the new instance's page: credentials, the hidden token, its state and QR code", async () => {
-    await env.page.getByRole("button", { name: "Create instance", exact: true }).click();
-    await env.page.getByRole("textbox", { name: "Name", exact: true }).fill("Shop bot");
-    await env.page.getByRole("button", { name: "Create", exact: true }).click();
-
-    await env.page.waitForURL((url) => /^\/console\/instances\/\d+$/.test(url.pathname));
-    await env.page.getByRole("heading", { name: "Shop bot", level: 1 }).waitFor();
+    idInstance = await createInstance(env.page, "Shop bot");
     instanceUrl = new URL(env.page.url()).pathname;
-    idInstance = instanceUrl.split("/").at(-1) ?? "";
     expect(idInstance).toMatch(/^\d{10}$/);
     expect(await instanceTab(env.page, "Overview").getAttribute("aria-selected")).toBe("true");
 
@@ -217,46 +155,27 @@ describe("instances in the console and the sandbox phones", () => {
 
   step("the QR link opens the Sandbox page, which links the instance to a new phone; a second phone opens beside it", async () => {
     await openInstanceTab(env.page, "Overview");
-    sandbox = await env.context.newPage();
-    const linkedMessage = sandbox.getByRole("status").getByText(`Linked instance ${idInstance} to +${linkedNumber}`, { exact: true });
-    const expired = sandbox.getByRole("alert").getByText(t("en", "sandbox.linkBox.codeRejected"), { exact: true });
-
-    // A QR code lives 20 s; should this one run out on the way, the sandbox says so and the
-    // person takes a fresh one from the instance page, as the message tells.
-    let usedHref = "";
-    for (let attempt = 1; ; attempt += 1) {
-      await env.page.bringToFront();
-      await expect.poll(() => qrLinkHref(env.page), { timeout: 25_000 }).not.toBe(usedHref);
-      usedHref = await qrLinkHref(env.page);
-      expect(usedHref.startsWith(`${env.server.url}/sandbox?link=`)).toBe(true);
-
-      await sandbox.bringToFront();
-      await sandbox.goto(usedHref);
-      await sandbox.getByRole("heading", { name: "Sandbox phones", level: 1 }).waitFor();
-      await sandbox.getByRole("heading", { name: "Link an instance to a phone", exact: true }).waitFor();
-      // No phone is open yet, so the box asks for the number (and the Open phone form waits).
-      expect(await sandbox.getByRole("combobox", { name: "Phone", exact: true }).count()).toBe(0);
-      expect(await sandbox.getByRole("button", { name: "Open phone", exact: true }).count()).toBe(0);
-      await sandbox.getByRole("textbox", { name: "Phone number", exact: true }).fill(linkedNumber);
-      await sandbox.getByRole("button", { name: "Link", exact: true }).click();
-
-      await linkedMessage.or(expired).waitFor();
-      if (await linkedMessage.isVisible()) break;
-      if (attempt >= 2) throw new Error("a fresh QR link was refused too");
-    }
-    await sandbox.waitForURL((url) => url.pathname === "/sandbox" && !url.searchParams.has("link"));
-    const linkedPanel = phonePanel(sandbox, linkedNumber);
-    await linkedPanel.waitFor();
+    const phones = await env.context.newPage();
+    sandbox = phones;
+    const linkedPanel = await linkPhoneByQrLink(env.page, phones, {
+      idInstance,
+      number: linkedNumber,
+      beforeLinking: async (href) => {
+        expect(href.startsWith(`${env.server.url}/sandbox?link=`)).toBe(true);
+        await phones.getByRole("heading", { name: "Sandbox phones", level: 1 }).waitFor();
+        // No phone is open yet, so the box asks for the number (and the Open phone form waits).
+        expect(await phones.getByRole("combobox", { name: "Phone", exact: true }).count()).toBe(0);
+        expect(await phones.getByRole("button", { name: "Open phone", exact: true }).count()).toBe(0);
+      },
+    });
+    await phones.waitForURL((url) => url.pathname === "/sandbox" && !url.searchParams.has("link"));
     await linkedPanel.getByText(idInstance, { exact: true }).waitFor();
 
-    await sandbox.getByRole("textbox", { name: "Phone number", exact: true }).fill(otherNumber);
-    await sandbox.getByRole("button", { name: "Open phone", exact: true }).click();
-    const otherPanel = phonePanel(sandbox, otherNumber);
-    await otherPanel.waitFor();
+    const otherPanel = await openSandboxPhone(phones, otherNumber);
     await otherPanel.getByText("No instance is linked to this phone.", { exact: true }).waitFor();
     await otherPanel.getByText("No chats yet.", { exact: true }).waitFor();
-    expect(new URL(sandbox.url()).searchParams.get("phones")).toBe(`${linkedNumber},${otherNumber}`);
-    expect(await seriousAxeViolations(sandbox)).toEqual([]);
+    expect(new URL(phones.url()).searchParams.get("phones")).toBe(`${linkedNumber},${otherNumber}`);
+    expect(await seriousAxeViolations(phones)).toEqual([]);
   });
 
   step("back on the instance page, the state turns Authorized by itself, without a reload", async () => {
@@ -288,15 +207,7 @@ describe("instances in the console and the sandbox phones", () => {
     const page = sandboxPage();
     await page.bringToFront();
     const panel = phonePanel(page, otherNumber);
-    // Chats refresh every 1.5 s; the send queue spaces messages 0.5 s apart.
-    const chat = panel
-      .getByRole("button")
-      .filter({ hasText: `${linkedNumber}@c.us` })
-      .filter({ hasText: apiMessage });
-    await chat.waitFor({ timeout: 15_000 });
-    await chat.click();
-
-    const log = panel.getByRole("log", { name: `Chat with ${linkedNumber}@c.us`, exact: true });
+    const log = await openPhoneChat(panel, `${linkedNumber}@c.us`, apiMessage);
     await log.getByText(apiMessage, { exact: true }).waitFor();
     await panel.getByRole("textbox", { name: "Message", exact: true }).fill(phoneReply);
     await panel.getByRole("button", { name: "Send", exact: true }).click();
@@ -375,11 +286,7 @@ describe("instances in the console and the sandbox phones", () => {
   });
 
   step("Regenerate token on another instance shows a new token, with which the API answers", async () => {
-    await env.page.getByRole("button", { name: "Create instance", exact: true }).click();
-    await env.page.getByRole("textbox", { name: "Name", exact: true }).fill("Support bot");
-    await env.page.getByRole("button", { name: "Create", exact: true }).click();
-    await env.page.getByRole("heading", { name: "Support bot", level: 1 }).waitFor();
-    const secondId = new URL(env.page.url()).pathname.split("/").at(-1) ?? "";
+    const secondId = await createInstance(env.page, "Support bot");
     expect(secondId).toMatch(/^\d{10}$/);
     expect(secondId).not.toBe(idInstance);
 

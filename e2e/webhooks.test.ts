@@ -5,26 +5,10 @@ import { WebhookReceiver } from "../server/test/webhook-receiver.js";
 import type { ReceivedWebhook } from "../server/test/webhook-receiver.js";
 import { seriousAxeViolations } from "./fixtures/axe.js";
 import { useConsoleAndBrowser } from "./fixtures/console-and-browser.js";
-import { expectConsole, submitRegistration } from "./fixtures/console-ui.js";
+import { registerAccount } from "./fixtures/console-ui.js";
 import { t } from "./fixtures/i18n.js";
+import { createInstance, instanceTab, openInstanceTab } from "./fixtures/instance-ui.js";
 import { sequentialSteps } from "./fixtures/steps.js";
-
-type InstanceTab = "Overview" | "Settings" | "Webhooks";
-
-function instanceTab(page: Page, name: InstanceTab): Locator {
-  return page.getByRole("tab", { name, exact: true });
-}
-
-async function openInstanceTab(page: Page, name: InstanceTab): Promise<void> {
-  await instanceTab(page, name).click();
-  await instanceTab(page, name).and(page.locator('[aria-selected="true"]')).waitFor();
-  const ready = {
-    Overview: page.getByRole("heading", { name: "Credentials", exact: true }),
-    Settings: page.getByRole("button", { name: "Save settings", exact: true }),
-    Webhooks: page.getByRole("heading", { name: "Signing secret", exact: true }),
-  }[name];
-  await ready.waitFor();
-}
 
 /** The value beside a term of one of the tab's lists (webhookUrl, Queued notifications, signingSecret). */
 function definition(page: Page, term: string): Locator {
@@ -100,15 +84,9 @@ describe("webhook push in the console", () => {
   });
 
   step("a new instance's Webhooks tab says Off, and its button leads to the Settings tab", async () => {
-    await env.page.goto("/register");
-    await env.page.getByRole("heading", { name: "Registration", exact: true }).waitFor();
-    await submitRegistration(env.page, { email, password });
-    await expectConsole(env.page);
+    await registerAccount(env.page, { email, password });
     await env.page.getByRole("link", { name: "Instances", exact: true }).click();
-    await env.page.getByRole("button", { name: "Create instance", exact: true }).click();
-    await env.page.getByRole("textbox", { name: "Name", exact: true }).fill("Shop bot");
-    await env.page.getByRole("button", { name: "Create", exact: true }).click();
-    await env.page.getByRole("heading", { name: "Shop bot", level: 1 }).waitFor();
+    await createInstance(env.page, "Shop bot");
 
     await openInstanceTab(env.page, "Webhooks");
     expect(new URL(env.page.url()).searchParams.get("tab")).toBe("webhooks");
