@@ -70,6 +70,7 @@ describe("configuration", () => {
     ["MEDIA_STORAGE", { MEDIA_STORAGE: "s3" }],
     ["MEDIA_MAX_FILE_MB", { MEDIA_MAX_FILE_MB: "0" }],
     ["MEDIA_LINK_DAYS", { MEDIA_LINK_DAYS: "forever" }],
+    ["MEDIA_LINK_DAYS", { MEDIA_LINK_DAYS: "0.5" }],
     ["MEDIA_QUOTA_MB", { MEDIA_QUOTA_MB: "-1" }],
     ["MEDIA_FETCH_TIMEOUT_SECONDS", { MEDIA_FETCH_TIMEOUT_SECONDS: "0" }],
   ])("stops start-up on a wrong %s and names it", (variable, env) => {

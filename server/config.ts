@@ -132,7 +132,8 @@ const environmentSchema = z
     /** Where file bytes live: "disk" (DATA_DIR/media, one node) or "database" (shared by every node). */
     MEDIA_STORAGE: z.enum(["disk", "database"]).optional(),
     MEDIA_MAX_FILE_MB: z.coerce.number().positive().max(4096).default(100),
-    MEDIA_LINK_DAYS: z.coerce.number().positive().max(3650).default(15),
+    // At least a day: a queued file send waits up to 24 hours, and its file must outlive it.
+    MEDIA_LINK_DAYS: z.coerce.number().min(1).max(3650).default(15),
     MEDIA_QUOTA_MB: z.coerce.number().positive().max(1e9).default(10_240),
     MEDIA_FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   })

@@ -41,6 +41,12 @@ describe("redactApiToken", () => {
     ],
     ["the token where the method belongs", `/waInstance1101000001/${TOKEN}`, "/waInstance1101000001/[redacted]"],
     ["the token glued to the id", `/waInstance${TOKEN}/getSettings/x`, "/waInstan[redacted]/getSettings/[redacted]"],
+    ["a file's link", "/media/Ab3_-xYz0123456789abcd.Q9_-wVu0123456789abcd/report.pdf", "/media/[redacted]/report.pdf"],
+    [
+      "a file's link quoted in a message",
+      "Route GET:/media/Ab3_-xYz.Q9_-wVu/a.png not found",
+      "Route GET:/media/[redacted]/a.png not found",
+    ],
     ["an upper-case token anywhere", `/files/${TOKEN.toUpperCase()}.txt`, "/files/[redacted].txt"],
     ["a percent-encoded token", `/other/${percentEncoded(TOKEN)}`, "/other/[redacted]"],
     ["a twice-encoded token", `/other/${percentEncoded(TOKEN).replace(/%/g, "%25")}`, "/other/[redacted]"],

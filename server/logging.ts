@@ -20,6 +20,9 @@ function decodedLower(text: string): string {
   }
 }
 
+/** A file's link (/media/{id}.{signature}/{name}) opens the file for whoever holds it: its token is a secret. */
+const MEDIA_LINK_TOKEN = /(\/media\/)[^/\s"'?]+/gi;
+
 /** In a path with a `waInstance` segment, the first non-empty segment after the method is the token's place. */
 function redactTokenSegment(path: string): string {
   const segments = path.split("/");
@@ -56,7 +59,8 @@ export function redactApiToken(url: string): string {
   const queryAt = url.indexOf("?");
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   const query = queryAt < 0 ? undefined : url.slice(queryAt + 1);
-  const shaped = redactTokenSegment(path) + (query === undefined ? "" : `?${redactSecretParameters(query)}`);
+  const shaped =
+    redactTokenSegment(path).replace(MEDIA_LINK_TOKEN, `$1${REDACTED}`) + (query === undefined ? "" : `?${redactSecretParameters(query)}`);
   return shaped.replace(HEX_RUN, REDACTED);
 }
 

@@ -219,6 +219,8 @@ export interface MediaFileTable {
   sha256: string;
   /** uploading | ready */
   state: string;
+  /** 1 for a copy of a file someone sent: not charged to the quota. */
+  received: number;
   created_at: number;
   expires_at: number;
 }

@@ -1,6 +1,7 @@
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Kysely } from "kysely";
+import type { Clock } from "../clock.js";
 import type { Database } from "../db/schema.js";
 import { BLOB_KEY, MeteredStream, type ByteRange, type MediaStore, type StoredBlob } from "./media-store.js";
 
@@ -14,7 +15,10 @@ export const CHUNK_BYTES = 256 * 1024;
  * removed. Reads fetch one chunk at a time.
  */
 export class DatabaseMediaStore implements MediaStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
 
   async put(key: string, source: Readable, maxBytes: number): Promise<StoredBlob> {
     if (!BLOB_KEY.test(key)) throw new Error("not a blob key");
@@ -48,7 +52,10 @@ export class DatabaseMediaStore implements MediaStore {
     });
     try {
       await pipeline(source, meter, sink);
-      await this.db.insertInto("media_blob").values({ key, size: meter.size, sha256: meter.sha256, created_at: Date.now() }).execute();
+      await this.db
+        .insertInto("media_blob")
+        .values({ key, size: meter.size, sha256: meter.sha256, created_at: this.clock.now() })
+        .execute();
     } catch (error) {
       await this.db.deleteFrom("media_chunk").where("key", "=", key).execute();
       throw error;

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -7,7 +7,7 @@ import { BLOB_KEY, MeteredStream, type ByteRange, type MediaStore, type StoredBl
 
 /**
  * Blobs as files under one folder (DATA_DIR/media), two hex characters of the key per
- * subfolder. A blob is written to a temporary name and renamed when complete, so a crash
+ * subfolder. A blob is written to a temporary name, synced and renamed when complete, so a crash
  * mid-upload never leaves a partial file under a key.
  */
 export class DiskMediaStore implements MediaStore {
@@ -25,8 +25,11 @@ export class DiskMediaStore implements MediaStore {
     const partial = `${target}.part`;
     const meter = new MeteredStream(maxBytes);
     try {
-      await pipeline(source, meter, createWriteStream(partial, { flags: "wx" }));
+      // `flush` syncs the bytes before the file closes, and the folder is synced after the rename:
+      // once put answers, a send acknowledged with this file survives a power loss.
+      await pipeline(source, meter, createWriteStream(partial, { flags: "wx", flush: true }));
       await rename(partial, target);
+      await syncFolder(path.dirname(target));
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
@@ -49,5 +52,14 @@ export class DiskMediaStore implements MediaStore {
     if (!BLOB_KEY.test(key)) return;
     await rm(this.pathOf(key), { force: true });
     await rm(`${this.pathOf(key)}.part`, { force: true });
+  }
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../clock.js";
 import { countRows, createTestDatabase, type TestDatabase } from "../test/test-database.js";
 import { CHUNK_BYTES, DatabaseMediaStore } from "./database-media-store.js";
 import { DiskMediaStore } from "./disk-media-store.js";
@@ -52,7 +53,7 @@ const leftovers: Record<string, () => Promise<number>> = {
 
 const stores: Array<[string, () => MediaStore]> = [
   ["disk", () => new DiskMediaStore(folder)],
-  ["database", () => new DatabaseMediaStore(database.db)],
+  ["database", () => new DatabaseMediaStore(database.db, systemClock)],
 ];
 
 // The same contract for every store: what the API and the sandbox rely on whichever one a server uses.

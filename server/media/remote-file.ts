@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import { describeOutboundFailure } from "../security/outbound-guard.js";
@@ -17,8 +16,8 @@ export interface RemoteAnswer {
   body: Readable;
   /** The Content-Type the server answered with, without parameters; "" when none. */
   contentType: string;
-  /** The last segment of the final URL's path, decoded; "" when there is none. */
-  fileName: string;
+  /** The Content-Length the server declared, when it declared one. */
+  declaredSize: number | undefined;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -66,7 +65,7 @@ export async function fetchRemoteFile<Kept>(
       .trim()
       .toLowerCase();
     try {
-      return await keep({ body: answer.body, contentType, fileName: fileNameOf(current) });
+      return await keep({ body: answer.body, contentType, declaredSize: Number.isFinite(declared) ? declared : undefined });
     } catch (error) {
       discard(answer.body);
       if (signal.aborted) throw new RemoteFileError(`no complete answer within ${options.timeoutMs} ms`);
@@ -91,12 +90,4 @@ function parseHttpUrl(text: string): URL {
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new RemoteFileError(`${url.protocol} URLs are not fetched, only http and https`);
   return url;
-}
-
-function fileNameOf(url: URL): string {
-  try {
-    return path.posix.basename(decodeURIComponent(url.pathname));
-  } catch {
-    return path.posix.basename(url.pathname);
-  }
 }

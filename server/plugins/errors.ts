@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { FIELD_ERROR_CODES, type FieldErrorCode } from "../../shared/errors.js";
 import { AppError } from "../errors.js";
-import { isMalformedForm } from "./malformed-form.js";
+import { MalformedForm, UnexpectedFormFile } from "./multipart-form.js";
 
 const fieldCodes: ReadonlySet<string> = new Set(FIELD_ERROR_CODES);
 
@@ -17,6 +17,8 @@ const FASTIFY_CODES: Record<string, AppError["code"]> = {
 
 export function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (error instanceof MalformedForm) return new AppError("validation_failed", undefined, "The form could not be read.");
+  if (error instanceof UnexpectedFormFile) return new AppError("validation_failed", { [error.field]: "invalid" });
   if (hasZodFastifySchemaValidationErrors(error)) {
     const fields: Record<string, FieldErrorCode> = {};
     const problems: string[] = [];
@@ -49,9 +51,7 @@ export function toAppError(error: FastifyError): AppError | undefined {
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = isMalformedForm(request, error)
-      ? new AppError("validation_failed", undefined, "The form could not be read.")
-      : toAppError(error);
+    const known = toAppError(error);
     if (!known) {
       request.log.error({ err: error }, "unhandled error");
       const internal = new AppError("internal_error");

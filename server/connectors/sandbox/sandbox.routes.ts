@@ -19,7 +19,8 @@ import { chatIdOf, phoneOf } from "../../modules/messaging/ids.js";
 import { SandboxLinkError, type SandboxNetwork } from "./sandbox-network.js";
 import type { SandboxMessageRow, SandboxRepository } from "./sandbox.repository.js";
 import { FileTooLarge } from "../../media/media-store.js";
-import { EmptyFile, QuotaExceeded, type MediaFile, type MediaService } from "../../modules/media/media.service.js";
+import { EmptyFile, megabytes, QuotaExceeded, type MediaFile, type MediaService } from "../../modules/media/media.service.js";
+import { multipartLimits, readForm } from "../../plugins/multipart-form.js";
 import type { DeliveryStatus } from "../connector.js";
 
 const storedFileSchema = sandboxFileSchema.extend({ caption: z.string() });
@@ -35,8 +36,6 @@ function shownOf(row: SandboxMessageRow): { text: string; file: z.infer<typeof s
   return { text: caption, file };
 }
 
-const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-
 const phoneParams = z.object({ number: phoneNumberSchema });
 const chatParams = phoneParams.extend({ chatId: z.string().regex(/^[1-9]\d{9,14}@c\.us$/, "invalid") });
 
@@ -48,10 +47,7 @@ export async function sandboxRoutes(
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const { network, sandbox, media, clock, maxPhonesPerAccount } = options;
   // Phones attach files: a form with one file part, streamed to the media store (which enforces the size).
-  await app.register(multipart, {
-    limits: { fileSize: media.limits.maxFileBytes * 2 + 1, files: 1, fields: 4, fieldSize: 100 * 1024, parts: 5 },
-    throwFileSizeLimit: true,
-  });
+  await app.register(multipart, { limits: multipartLimits(media.limits.maxFileBytes), throwFileSizeLimit: true });
 
   const describe = async (number: string) => ({
     number,
@@ -140,15 +136,15 @@ export async function sandboxRoutes(
       await requireOwned(request);
       if (!request.isMultipart()) throw fieldError("file", "required");
       const owner = { userId: sessionOf(request).user_id, idInstance: null };
-      const fields: Record<string, string> = {};
       let file: MediaFile | undefined;
       try {
-        for await (const part of request.parts()) {
-          if (part.type === "field") fields[part.fieldname] = String(part.value);
-          else if (part.fieldname !== "file" || file) part.file.resume();
-          else file = await media.store(owner, part.file, { fileName: part.filename, declaredType: part.mimetype });
-        }
-        const parsed = sandboxFileFieldsSchema.safeParse(fields);
+        const form = await readForm(
+          request,
+          (part) => media.store(owner, part.file, { fileName: part.filename, declaredType: part.mimetype }),
+          (stored) => media.remove(stored.id),
+        );
+        file = form.file;
+        const parsed = sandboxFileFieldsSchema.safeParse(form.fields);
         if (!parsed.success) throw fieldError(String(parsed.error.issues[0]?.path[0] ?? "chatId"), "invalid");
         if (!file) throw fieldError("file", "required");
         const caption = parsed.data.caption ?? "";
@@ -157,11 +153,11 @@ export async function sandboxRoutes(
       } catch (error) {
         if (file) await media.remove(file.id);
         if (error instanceof FileTooLarge) {
-          throw new AppError("validation_failed", { file: "too_large" }, `The file is larger than ${megabytes(error.maxBytes)}.`);
+          throw new AppError("validation_failed", { file: "too_large" }, `The file is larger than ${megabytes(error.maxBytes)} MB.`);
         }
         if (error instanceof EmptyFile) throw fieldError("file", "required");
         if (error instanceof QuotaExceeded) {
-          throw new AppError("quota_exceeded", undefined, `The account's files may take ${megabytes(error.quotaBytes)} at most.`);
+          throw new AppError("quota_exceeded", undefined, `The account's files may take ${megabytes(error.quotaBytes)} MB at most.`);
         }
         throw error;
       }

@@ -16,6 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("sha256", "varchar(64)", (column) => column.notNull())
     // "uploading" until every byte is stored, then "ready".
     .addColumn("state", "varchar(16)", (column) => column.notNull())
+    // 1 for an instance's copy of a file someone sent it: not charged to its account's quota.
+    .addColumn("received", "integer", (column) => column.notNull().defaultTo(0))
     .addColumn("created_at", "bigint", (column) => column.notNull())
     .addColumn("expires_at", "bigint", (column) => column.notNull())
     .execute();

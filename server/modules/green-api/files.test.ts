@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import dns from "node:dns";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { PassThrough } from "node:stream";
 import type { AddressInfo, LookupFunction } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -180,6 +181,16 @@ describe("uploadFile", () => {
     expect((unknown.json().urlFile as string).endsWith(".bin")).toBe(true);
   });
 
+  it("serves a link whose name is long, and takes a malformed or overlong Content-Type as unknown", async () => {
+    const name = `${"minutes of the annual general meeting ".repeat(4).trim().replace(/ /g, "-")}.txt`;
+    const named = await uploadRaw(instance, Buffer.from("agenda"), { "content-type": "text/plain", "ga-filename": name });
+    const served = await download(named.json().urlFile);
+    expect([served.statusCode, served.body]).toEqual([200, "agenda"]);
+    const odd = await uploadRaw(instance, randomBytes(64), { "content-type": `application/${"x".repeat(300)}` });
+    expect(odd.statusCode).toBe(200);
+    expect((await download(odd.json().urlFile)).headers["content-type"]).toBe("application/octet-stream");
+  });
+
   it("accepts a multipart form with a `file` part too, as the newer SDK sends it", async () => {
     const answer = await callApi(
       harness.app,
@@ -288,6 +299,19 @@ describe("sendFileByUpload", () => {
       idMessage: fromPhone.json().message.idMessage,
       messageData: { typeMessage: "imageMessage", fileMessageData: { fileName: "menu.jpg", mimeType: "image/jpeg", caption: "" } },
     });
+  });
+
+  it("types the file by the fileName field when it has an extension, whatever the part was called", async () => {
+    const chatId = `${friend}@c.us`;
+    const answer = await sendByUpload(instance, { chatId, fileName: "report.pdf" }, { name: "blob", type: "image/png", bytes: PNG });
+    expect(answer.json().urlFile.endsWith("/report.pdf")).toBe(true);
+    harness.clock.advance(60_000);
+    await flushSends(harness);
+    const entry = (
+      await callApi(harness.app, instance, "POST", "getMessage", { body: { chatId, idMessage: answer.json().idMessage } })
+    ).json();
+    expect(entry).toMatchObject({ typeMessage: "documentMessage", fileName: "report.pdf", mimeType: "application/pdf" });
+    expect((await download(entry.downloadUrl)).headers["content-disposition"]).toBe("attachment; filename=report.pdf");
   });
 
   it("answers GREEN-API's errors for a missing file, another file field, a JSON body or bad fields, keeping nothing", async () => {
@@ -465,6 +489,13 @@ describe("files a phone sends, and downloadFile", () => {
     await flushSends(harness);
     const onPhone = (await client.get(`/api/sandbox/phones/${third}/chats/${instance.phone}@c.us/messages`)).json().messages;
     expect(onPhone.at(-1)).toMatchObject({ typeMessage: "documentMessage", file: { fileName: "ticket.pdf", size: PDF.length } });
+    const echo = (await drainNotifications(harness.app, instance)).find(
+      (body) => body.typeWebhook === "outgoingAPIMessageReceived" && body.idMessage === forwarded.json().messages[0],
+    );
+    expect(echo?.messageData).toMatchObject({
+      typeMessage: "documentMessage",
+      fileMessageData: { fileName: "ticket.pdf", forwardingScore: 1, isForwarded: true },
+    });
     expect(sha256((await download(onPhone.at(-1).file.url)).rawPayload)).toBe(sha256(PDF));
   });
 
@@ -586,6 +617,36 @@ describe("each account's storage", () => {
     for (const link of links) expect((await download(link)).statusCode).toBe(404);
     const again = await createInstance(person);
     expect((await uploadRaw(again, Buffer.from("room again"), { "content-type": "text/plain" })).statusCode).toBe(200);
+  });
+
+  it("charges a file once however often it is sent again by its link", async () => {
+    const { client: person } = await registerPerson(harness.app);
+    const own = await createInstance(person);
+    const uploaded = (await uploadRaw(own, randomBytes(MEGABYTE - 1), { "content-type": "video/mp4" })).json().urlFile as string;
+    for (let index = 0; index < 5; index++) {
+      const sent = await callApi(harness.app, own, "POST", "sendFileByUrl", {
+        body: { chatId: `${friend}@c.us`, urlFile: uploaded, fileName: `clip${index}.mp4` },
+      });
+      expect(sent.statusCode, sent.body).toBe(200);
+    }
+    // 1 MB stored of 3: two more fit.
+    for (let index = 0; index < 2; index++) {
+      expect((await uploadRaw(own, randomBytes(MEGABYTE - 1), { "content-type": "video/mp4" })).statusCode).toBe(200);
+    }
+  });
+
+  it("keeps nothing of an upload whose instance is deleted while it arrives", async () => {
+    const { client: person } = await registerPerson(harness.app);
+    const own = await createInstance(person);
+    const { userId } = (await harness.app.messaging.find(own.idInstance))!;
+    const blobs = await storedBlobs();
+    const arriving = new PassThrough();
+    const upload = harness.app.media.store({ userId, idInstance: own.idInstance }, arriving, { fileName: "late.bin" });
+    arriving.write(randomBytes(300_000));
+    expect((await person.request("DELETE", `/api/console/instances/${own.idInstance}`)).statusCode).toBe(204);
+    arriving.end(randomBytes(300_000));
+    await expect(upload).rejects.toThrow();
+    expect(await storedBlobs()).toBe(blobs);
   });
 
   it("is exported without links, and goes with the account", async () => {

@@ -9,11 +9,11 @@ import { journalMethods, receivingMethods } from "./methods/receiving.js";
 import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
 import { fileMethods } from "./methods/files.js";
-import { fileProblem, multipartLimits, receiveUpload, type ReceivedUpload } from "./uploads.js";
+import { fileProblem, receiveUpload, type ReceivedUpload } from "./uploads.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
 import { createJsonTextParser } from "../../plugins/json-body.js";
-import { isMalformedForm } from "../../plugins/malformed-form.js";
+import { multipartLimits } from "../../plugins/multipart-form.js";
 
 const handlers: Record<string, MethodHandler> = {
   ...accountMethods,
@@ -87,6 +87,8 @@ export async function greenApiRoutes(
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser(["application/json", "text/plain"], (request, payload, done) => {
     if (isRawUpload(request)) return done(null, undefined);
+    if (Number(request.headers["content-length"]) > API_BODY_LIMIT)
+      return done(new GreenApiError(413, "Request Entity Too Large"), undefined);
     const isJson = (request.headers["content-type"] ?? "").toLowerCase().includes("json");
     readText(payload, API_BODY_LIMIT).then(
       (text) => (isJson ? parseJson(request, text, done) : done(null, text)),
@@ -109,7 +111,6 @@ export async function greenApiRoutes(
       return sendError(reply, new GreenApiError(400, error.message));
     }
     if (error.statusCode && error.statusCode < 500) return sendError(reply, new GreenApiError(error.statusCode, error.message));
-    if (isMalformedForm(request, error)) return sendError(reply, new GreenApiError(400, "bad request data"));
     request.log.error({ err: error }, "API method failed");
     return sendError(reply, new GreenApiError(500, "Internal Server Error"));
   });

@@ -2,31 +2,14 @@ import type { FastifyRequest } from "fastify";
 import type { Instance } from "../messaging/instance.js";
 import { FileTooLarge } from "../../media/media-store.js";
 import { RemoteFileError } from "../../media/remote-file.js";
-import { EmptyFile, QuotaExceeded, UnknownFileLink, type MediaFile, type MediaService } from "../media/media.service.js";
-import { badRequest, validationFailed } from "./green-api.errors.js";
-
-/** Form fields of an upload beside its file: GREEN-API's few, each a short text. */
-const MAX_FIELDS = 20;
-/** A caption may take 20,000 characters, 80 KB of UTF-8 at most. */
-const MAX_FIELD_BYTES = 100 * 1024;
+import { EmptyFile, megabytes, QuotaExceeded, UnknownFileLink, type MediaFile, type MediaService } from "../media/media.service.js";
+import { badRequest, GreenApiError, validationFailed } from "./green-api.errors.js";
+import { MalformedForm, readForm, UnexpectedFormFile } from "../../plugins/multipart-form.js";
 
 /** What an upload method received: its form fields and its file, already stored. */
 export interface ReceivedUpload {
   fields: Record<string, string>;
   file: MediaFile | undefined;
-}
-
-/** Options of the multipart parser for this server's limits. */
-export function multipartLimits(maxFileBytes: number) {
-  return {
-    // The media store enforces the file's limit while it streams, with its own error; the
-    // parser's (which would cut the file short silently) sits safely above it.
-    fileSize: maxFileBytes * 2 + 1,
-    files: 1,
-    fields: MAX_FIELDS,
-    fieldSize: MAX_FIELD_BYTES,
-    parts: MAX_FIELDS + 1,
-  };
 }
 
 /** A header's value as a file name: GA-Filename may come percent-encoded. */
@@ -57,30 +40,12 @@ export async function receiveUpload(request: FastifyRequest, instance: Instance,
     });
     return { fields: {}, file };
   }
-  const fields: Record<string, string> = {};
-  let file: MediaFile | undefined;
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === "field") {
-        fields[part.fieldname] = typeof part.value === "string" ? part.value : String(part.value);
-      } else if (part.fieldname !== "file") {
-        part.file.resume();
-        throw validationFailed(`'${part.fieldname}' is not allowed`);
-      } else {
-        file = await media.store(owner, part.file, {
-          fileName: part.filename || namedInHeader || "",
-          declaredType: part.mimetype,
-        });
-      }
-    }
-  } catch (error) {
-    if (file) await media.remove(file.id);
-    throw error;
-  }
-  return { fields, file };
+  return readForm(
+    request,
+    (part) => media.store(owner, part.file, { fileName: part.filename || namedInHeader || "", declaredType: part.mimetype }),
+    (file) => media.remove(file.id),
+  );
 }
-
-const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100) / 100}mb`;
 
 /**
  * A file problem in GREEN-API's words, as a 400: the input was wrong, not the server.
@@ -89,11 +54,13 @@ const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100
 export function fileProblem(error: unknown, url?: string): unknown {
   const from = url === undefined ? "File" : "File from url";
   const where = url === undefined ? "" : ` Url: ${url}`;
-  if (error instanceof FileTooLarge) return badRequest(`${from} exceeded max upload size. Limit: ${megabytes(error.maxBytes)}${where}`);
+  if (error instanceof FileTooLarge) return badRequest(`${from} exceeded max upload size. Limit: ${megabytes(error.maxBytes)}mb${where}`);
   if (error instanceof QuotaExceeded) {
-    return badRequest(`${from} exceeded the account's storage for files. Limit: ${megabytes(error.quotaBytes)}${where}`);
+    return badRequest(`${from} exceeded the account's storage for files. Limit: ${megabytes(error.quotaBytes)}mb${where}`);
   }
   if (error instanceof EmptyFile) return validationFailed("'file' is not allowed to be empty");
+  if (error instanceof UnexpectedFormFile) return validationFailed(`'${error.field}' is not allowed`);
+  if (error instanceof MalformedForm) return new GreenApiError(400, "bad request data");
   if (error instanceof RemoteFileError || error instanceof UnknownFileLink) {
     return badRequest(`File from url could not be downloaded: ${error.message}.${where}`);
   }

@@ -23,7 +23,13 @@ export function messageTypeOf(mimeType: string): FileMessageType {
 /** The bare media type of a Content-Type header: "image/png; x=y" → "image/png"; "" when none or malformed. */
 export function bareMediaType(contentType: string | undefined): string {
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type) ? type : "";
+  // At most 127 characters each side of the slash, as RFC 6838 allows.
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(type) ? type : "";
+}
+
+/** The media type a name's extension says, when it says one. */
+export function typeOfName(fileName: string): string | undefined {
+  return (path.extname(fileName) && mime.lookup(fileName)) || undefined;
 }
 
 /**
@@ -32,7 +38,7 @@ export function bareMediaType(contentType: string | undefined): string {
  * application/octet-stream.
  */
 export async function detectMediaType(fileName: string, head: Buffer, declared: string): Promise<string> {
-  const byExtension = path.extname(fileName) ? mime.lookup(fileName) : false;
+  const byExtension = typeOfName(fileName);
   if (byExtension) return byExtension;
   const byContent = await fileTypeFromBuffer(head);
   if (byContent) return byContent.mime;

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { PostgresAdapter, type Kysely, type Selectable } from "kysely";
 import type { Database, MediaFileTable } from "../../db/schema.js";
 
 type MediaFileRow = Selectable<MediaFileTable>;
@@ -13,8 +13,16 @@ export interface MediaFileRecord {
   mimeType: string;
   size: number;
   sha256: string;
+  /** A copy of a file someone sent: not charged to the quota. */
+  received: boolean;
   createdAt: number;
   expiresAt: number;
+}
+
+/** What a removal deleted, and the blobs no file uses any more (the caller removes them). */
+export interface Removed {
+  files: number;
+  unusedBlobs: string[];
 }
 
 function toRecord(row: MediaFileRow): MediaFileRecord {
@@ -27,6 +35,7 @@ function toRecord(row: MediaFileRow): MediaFileRecord {
     mimeType: row.mime_type,
     size: Number(row.size),
     sha256: row.sha256,
+    received: row.received === 1,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };
@@ -43,6 +52,7 @@ function toRow(record: MediaFileRecord, state: "uploading" | "ready"): MediaFile
     size: record.size,
     sha256: record.sha256,
     state,
+    received: record.received ? 1 : 0,
     created_at: record.createdAt,
     expires_at: record.expiresAt,
   };
@@ -52,17 +62,22 @@ function toRow(record: MediaFileRecord, state: "uploading" | "ready"): MediaFile
 export class MediaFilesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** PostgreSQL runs transactions side by side: there a copy locks its original; SQLite runs them one at a time. */
+  private get locksRows(): boolean {
+    return this.db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
   /** Records an upload before its bytes arrive; it expires soon unless marked ready. */
   async insertUploading(record: MediaFileRecord): Promise<void> {
     await this.db.insertInto("media_file").values(toRow(record, "uploading")).execute();
   }
 
-  async insertReady(record: MediaFileRecord): Promise<void> {
-    await this.db.insertInto("media_file").values(toRow(record, "ready")).execute();
-  }
-
-  async markReady(id: string, fields: Pick<MediaFileRecord, "fileName" | "mimeType" | "size" | "sha256" | "expiresAt">): Promise<void> {
-    await this.db
+  /**
+   * Completes an upload; false when its record is gone meanwhile (its instance or account
+   * deleted, or the upload outlived its grace and housekeeping took it).
+   */
+  async markReady(id: string, fields: Pick<MediaFileRecord, "fileName" | "mimeType" | "size" | "sha256" | "expiresAt">): Promise<boolean> {
+    const result = await this.db
       .updateTable("media_file")
       .set({
         file_name: fields.fileName,
@@ -73,11 +88,31 @@ export class MediaFilesRepository {
         state: "ready",
       })
       .where("id", "=", id)
-      .execute();
+      .where("state", "=", "uploading")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
-  async rename(id: string, fileName: string): Promise<void> {
-    await this.db.updateTable("media_file").set({ file_name: fileName }).where("id", "=", id).execute();
+  /**
+   * A new file with the bytes of a ready one, built from it by `copy`; undefined when the
+   * original is gone or expired. The original is locked while the copy is written, so that a
+   * removal running at the same time either sees the copy (and keeps the blob) or happens first
+   * (and there is no copy).
+   */
+  async insertCopyOf(id: string, now: number, copy: (original: MediaFileRecord) => MediaFileRecord): Promise<MediaFileRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx.selectFrom("media_file").selectAll().where("id", "=", id).where("state", "=", "ready").where("expires_at", ">", now);
+      if (this.locksRows) query = query.forShare();
+      const original = await query.executeTakeFirst();
+      if (!original) return undefined;
+      const record = copy(toRecord(original));
+      await trx.insertInto("media_file").values(toRow(record, "ready")).execute();
+      return record;
+    });
+  }
+
+  async rename(id: string, fileName: string, mimeType: string): Promise<void> {
+    await this.db.updateTable("media_file").set({ file_name: fileName, mime_type: mimeType }).where("id", "=", id).execute();
   }
 
   /** A complete file that has not expired at `now`. */
@@ -92,12 +127,23 @@ export class MediaFilesRepository {
     return row ? toRecord(row) : undefined;
   }
 
-  /** Bytes an account's files take, finished or still arriving. */
-  async totalSizeOf(userId: string): Promise<number> {
-    const row = await this.db
+  /**
+   * The bytes an account's quota is charged at `now`: each blob once, however many of its files
+   * share it (a file sent again by its link costs nothing more), and nothing for files it
+   * received; uploads still arriving count as they complete.
+   */
+  async chargedSizeOf(userId: string, now: number): Promise<number> {
+    const blobs = this.db
       .selectFrom("media_file")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size"), eb.lit(0)).as("total"))
+      .select(["blob_key", (eb) => eb.fn.max("size").as("size")])
       .where("user_id", "=", userId)
+      .where("received", "=", 0)
+      .where("expires_at", ">", now)
+      .groupBy("blob_key")
+      .as("blobs");
+    const row = await this.db
+      .selectFrom(blobs)
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("blobs.size"), eb.lit(0)).as("total"))
       .executeTakeFirstOrThrow();
     return Number(row.total);
   }
@@ -114,40 +160,50 @@ export class MediaFilesRepository {
   }
 
   /**
-   * Deletes the files chosen and answers the blob keys no file refers to any more: the caller
-   * removes those blobs. A blob still shared by another file stays.
+   * Deletes the files chosen and answers the blobs no file uses any more, in one transaction:
+   * a copy being made of one of them waits for it, or is seen by it (insertCopyOf).
    */
-  private async deleteWhere(
+  private deleteWhere(
     choose: (query: ReturnType<MediaFilesRepository["selectKeys"]>) => ReturnType<MediaFilesRepository["selectKeys"]>,
-  ): Promise<string[]> {
-    const chosen = await choose(this.selectKeys()).execute();
-    if (chosen.length === 0) return [];
-    const ids = chosen.map((row) => row.id);
-    const keys = [...new Set(chosen.map((row) => row.blob_key))];
-    await this.db.deleteFrom("media_file").where("id", "in", ids).execute();
-    const stillUsed = await this.db.selectFrom("media_file").select("blob_key").where("blob_key", "in", keys).execute();
-    const used = new Set(stillUsed.map((row) => row.blob_key));
-    return keys.filter((key) => !used.has(key));
+  ): Promise<Removed> {
+    return this.db.transaction().execute(async (trx) => {
+      let chosenQuery = choose(this.selectKeys(trx));
+      if (this.locksRows) chosenQuery = chosenQuery.forUpdate();
+      const chosen = await chosenQuery.execute();
+      if (chosen.length === 0) return { files: 0, unusedBlobs: [] };
+      const keys = [...new Set(chosen.map((row) => row.blob_key))];
+      await trx
+        .deleteFrom("media_file")
+        .where(
+          "id",
+          "in",
+          chosen.map((row) => row.id),
+        )
+        .execute();
+      const stillUsed = await trx.selectFrom("media_file").select("blob_key").where("blob_key", "in", keys).execute();
+      const used = new Set(stillUsed.map((row) => row.blob_key));
+      return { files: chosen.length, unusedBlobs: keys.filter((key) => !used.has(key)) };
+    });
   }
 
-  private selectKeys() {
-    return this.db.selectFrom("media_file").select(["id", "blob_key"]);
+  private selectKeys(db: Kysely<Database> = this.db) {
+    return db.selectFrom("media_file").select(["id", "blob_key"]);
   }
 
-  deleteFile(id: string): Promise<string[]> {
+  deleteFile(id: string): Promise<Removed> {
     return this.deleteWhere((query) => query.where("id", "=", id));
   }
 
-  /** Files that expired before `now`, a batch at a time (uploads cut short by a crash included). */
-  deleteExpired(now: number, limit: number): Promise<string[]> {
+  /** Files that expired before `now`, a batch at a time (uploads a crash cut short included). */
+  deleteExpired(now: number, limit: number): Promise<Removed> {
     return this.deleteWhere((query) => query.where("expires_at", "<=", now).orderBy("expires_at").limit(limit));
   }
 
-  deleteOfInstance(idInstance: number): Promise<string[]> {
+  deleteOfInstance(idInstance: number): Promise<Removed> {
     return this.deleteWhere((query) => query.where("id_instance", "=", idInstance));
   }
 
-  deleteOfUser(userId: string): Promise<string[]> {
+  deleteOfUser(userId: string): Promise<Removed> {
     return this.deleteWhere((query) => query.where("user_id", "=", userId));
   }
 }

@@ -21,7 +21,7 @@ export function createMediaService(deps: {
   dispatcher: Dispatcher;
 }): MediaService {
   const { config } = deps;
-  const store = config.storage === "database" ? new DatabaseMediaStore(deps.db) : new DiskMediaStore(config.folder);
+  const store = config.storage === "database" ? new DatabaseMediaStore(deps.db, deps.clock) : new DiskMediaStore(config.folder);
   return new MediaService({
     files: new MediaFilesRepository(deps.db),
     store,

@@ -5,8 +5,8 @@ import type { Clock } from "../../clock.js";
 import { createBlobKey, FileTooLarge, type ByteRange, type MediaStore } from "../../media/media-store.js";
 import { fetchRemoteFile } from "../../media/remote-file.js";
 import type { AccountDataOwner } from "../accounts/accounts.service.js";
-import { bareMediaType, cleanFileName, detectMediaType, extensionFor, SNIFF_BYTES } from "./file-types.js";
-import type { MediaFileRecord, MediaFilesRepository } from "./media-files.repository.js";
+import { bareMediaType, cleanFileName, detectMediaType, extensionFor, SNIFF_BYTES, typeOfName } from "./file-types.js";
+import type { MediaFileRecord, MediaFilesRepository, Removed } from "./media-files.repository.js";
 
 /** A file as the API, the messaging core and the sandbox see it. */
 export interface MediaFile {
@@ -32,6 +32,11 @@ export class QuotaExceeded extends Error {
     super(`the account's files would take more than its ${quotaBytes} bytes`);
     this.name = "QuotaExceeded";
   }
+}
+
+/** Bytes as the megabytes (2^20) the limits are set in, to two decimals: 1048576 → 1. */
+export function megabytes(bytes: number): number {
+  return Math.round((bytes / (1024 * 1024)) * 100) / 100;
 }
 
 /** A file with no bytes: nothing to send. */
@@ -126,6 +131,15 @@ export class MediaService implements AccountDataOwner {
 
   // Files in
 
+  /** Bytes the owner's account may still store now. */
+  private async roomFor(owner: FileOwner): Promise<number> {
+    return this.deps.limits.quotaBytes - (await this.deps.files.chargedSizeOf(owner.userId, this.deps.clock.now()));
+  }
+
+  private async refuseIfOverQuota(owner: FileOwner): Promise<void> {
+    if ((await this.roomFor(owner)) < 0) throw new QuotaExceeded(this.deps.limits.quotaBytes);
+  }
+
   /**
    * Streams an upload into the store. The file's type is decided from its name, then its
    * content, then `declaredType`; a name without an extension gets one. Throws FileTooLarge,
@@ -137,8 +151,7 @@ export class MediaService implements AccountDataOwner {
     details: { fileName?: string; declaredType?: string; declaredSize?: number },
   ): Promise<MediaFile> {
     const { maxFileBytes, quotaBytes } = this.deps.limits;
-    const room = quotaBytes - (await this.deps.files.totalSizeOf(owner.userId));
-    const cap = Math.min(maxFileBytes, room);
+    const cap = Math.min(maxFileBytes, await this.roomFor(owner));
     const refusal = () => (cap < maxFileBytes ? new QuotaExceeded(quotaBytes) : new FileTooLarge(maxFileBytes));
     if (cap <= 0 || (details.declaredSize !== undefined && details.declaredSize > cap)) {
       source.resume();
@@ -153,6 +166,7 @@ export class MediaService implements AccountDataOwner {
       mimeType: "",
       size: 0,
       sha256: "",
+      received: false,
       createdAt: now,
       expiresAt: now + UPLOAD_GRACE_MS,
     };
@@ -171,12 +185,15 @@ export class MediaService implements AccountDataOwner {
         sha256: blob.sha256,
         expiresAt: now + this.deps.limits.linkLifetimeMs,
       };
-      await this.deps.files.markReady(record.id, ready);
+      // Its instance or account deleted meanwhile: the upload has nowhere to go.
+      if (!(await this.deps.files.markReady(record.id, ready))) throw new UnknownFileLink();
       // Uploads running at once each saw room for themselves: whichever finds the total past the quota gives way.
-      if ((await this.deps.files.totalSizeOf(owner.userId)) > quotaBytes) throw new QuotaExceeded(quotaBytes);
+      await this.refuseIfOverQuota(owner);
       return this.toMediaFile(ready);
     } catch (error) {
-      await this.remove(record.id);
+      // The blob goes by its key: its record may be gone already, and no one has its link yet.
+      await this.deps.files.deleteFile(record.id);
+      await this.deps.store.remove(record.blobKey);
       throw error instanceof FileTooLarge ? refusal() : error;
     }
   }
@@ -189,22 +206,23 @@ export class MediaService implements AccountDataOwner {
   }
 
   /**
-   * sendFileByUrl's file: a link of this server is taken as it is (no fetch, the bytes shared);
-   * any other URL is fetched through the outbound guard. Throws RemoteFileError,
-   * UnknownFileLink, FileTooLarge, QuotaExceeded or EmptyFile (remote-file.ts).
+   * sendFileByUrl's file, named `fileName` (whose extension decides its type): a link of this
+   * server is taken as it is (no fetch, the bytes shared); any other URL is fetched through the
+   * outbound guard. Throws RemoteFileError, UnknownFileLink, FileTooLarge, QuotaExceeded or
+   * EmptyFile.
    */
-  async storeFromUrl(owner: FileOwner, url: string, fileName: string | undefined): Promise<MediaFile> {
+  async storeFromUrl(owner: FileOwner, url: string, fileName: string): Promise<MediaFile> {
     const ownToken = this.tokenOfOwnLink(url);
     if (ownToken !== undefined) {
       const id = this.idOfToken(ownToken);
-      const shared = id === undefined ? undefined : await this.share(id, owner, fileName);
+      const shared = id === undefined ? undefined : await this.share(id, owner, { fileName });
       if (!shared) throw new UnknownFileLink();
       return shared;
     }
     return fetchRemoteFile(
       url,
-      ({ body, contentType, fileName: nameInUrl }) =>
-        this.store(owner, body, { fileName: fileName || nameInUrl, declaredType: contentType }),
+      ({ body, contentType, declaredSize }) =>
+        this.store(owner, body, { fileName, declaredType: contentType, ...(declaredSize === undefined ? {} : { declaredSize }) }),
       {
         dispatcher: this.deps.dispatcher,
         maxBytes: this.deps.limits.maxFileBytes,
@@ -215,33 +233,42 @@ export class MediaService implements AccountDataOwner {
   }
 
   /**
-   * A new file of `owner` with the bytes of an existing one (a received file, a forwarded one),
-   * under its own link and lifetime; undefined when the original is gone. The name may change.
+   * A new file of `owner` with the bytes of an existing one, under its own link and lifetime:
+   * a file an instance received (`received`: not charged to its quota), or one sent again by its
+   * link (charged, once per blob). A new name with an extension decides the type anew.
+   * Undefined when the original is gone; QuotaExceeded when a charged copy does not fit.
    */
-  async share(id: string, owner: FileOwner, fileName?: string): Promise<MediaFile | undefined> {
+  async share(id: string, owner: FileOwner, options: { fileName?: string; received?: boolean } = {}): Promise<MediaFile | undefined> {
     const now = this.deps.clock.now();
-    const original = await this.deps.files.findReady(id, now);
-    if (!original) return undefined;
-    const cleanName = fileName === undefined ? "" : cleanFileName(fileName);
-    const copy: MediaFileRecord = {
+    const newName = cleanFileName(options.fileName ?? "");
+    const copy = await this.deps.files.insertCopyOf(id, now, (original) => ({
       ...original,
       ...owner,
       id: randomBytes(16).toString("base64url"),
-      fileName: cleanName ? withExtension(cleanName, original.mimeType) : original.fileName,
+      ...(newName ? named(newName, original.mimeType) : {}),
+      received: options.received ?? false,
       createdAt: now,
       expiresAt: now + this.deps.limits.linkLifetimeMs,
-    };
-    await this.deps.files.insertReady(copy);
+    }));
+    if (!copy) return undefined;
+    if (!copy.received) {
+      try {
+        await this.refuseIfOverQuota(owner);
+      } catch (error) {
+        await this.remove(copy.id);
+        throw error;
+      }
+    }
     return this.toMediaFile(copy);
   }
 
-  /** Names a file anew (its link changes with its name); undefined when it is gone. */
+  /** Names a file anew (its link changes with its name; an extension decides its type); undefined when it is gone. */
   async rename(id: string, fileName: string): Promise<MediaFile | undefined> {
     const record = await this.deps.files.findReady(id, this.deps.clock.now());
     const clean = cleanFileName(fileName);
     if (!record || !clean) return record ? this.toMediaFile(record) : undefined;
-    const renamed = { ...record, fileName: withExtension(clean, record.mimeType) };
-    await this.deps.files.rename(id, renamed.fileName);
+    const renamed = { ...record, ...named(clean, record.mimeType) };
+    await this.deps.files.rename(id, renamed.fileName, renamed.mimeType);
     return this.toMediaFile(renamed);
   }
 
@@ -252,10 +279,15 @@ export class MediaService implements AccountDataOwner {
     return record ? this.toMediaFile(record) : undefined;
   }
 
-  /** The file a link's token names, if the signature holds and the file has not expired. */
-  async findByToken(token: string): Promise<MediaFile | undefined> {
+  /**
+   * What a link serves: the file its token names (if the signature holds and the file has not
+   * expired) and a way to read its bytes; undefined otherwise.
+   */
+  async openLink(token: string): Promise<{ file: MediaFile; read: (range?: ByteRange) => Promise<Readable | undefined> } | undefined> {
     const id = this.idOfToken(token);
-    return id === undefined ? undefined : this.find(id);
+    const record = id === undefined ? undefined : await this.deps.files.findReady(id, this.deps.clock.now());
+    if (!record) return undefined;
+    return { file: this.toMediaFile(record), read: (range) => this.deps.store.read(record.blobKey, range) };
   }
 
   /** Whole seconds until the file expires. */
@@ -263,16 +295,11 @@ export class MediaService implements AccountDataOwner {
     return Math.max(0, Math.floor((file.expiresAt - this.deps.clock.now()) / 1000));
   }
 
-  /** The bytes of a file (or a range of them), streamed. */
-  async open(id: string, range?: ByteRange): Promise<Readable | undefined> {
-    const record = await this.deps.files.findReady(id, this.deps.clock.now());
-    return record ? this.deps.store.read(record.blobKey, range) : undefined;
-  }
-
   // Removal
 
-  private async removeBlobs(keys: string[]): Promise<void> {
-    for (const key of keys) await this.deps.store.remove(key);
+  private async removeBlobs(removed: Removed): Promise<number> {
+    for (const key of removed.unusedBlobs) await this.deps.store.remove(key);
+    return removed.files;
   }
 
   /** Removes a file at once (an upload whose request failed, a copy not needed). */
@@ -280,14 +307,13 @@ export class MediaService implements AccountDataOwner {
     await this.removeBlobs(await this.deps.files.deleteFile(id));
   }
 
-  /** Expired files (and uploads a crash cut short) go, with each blob no other file shares. */
+  /** Expired files (and uploads a crash cut short) go, with each blob no other file shares; answers how many files went. */
   async removeExpired(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const keys = await this.deps.files.deleteExpired(this.deps.clock.now(), REMOVAL_BATCH);
-      if (keys.length === 0) return removed;
-      removed += keys.length;
-      await this.removeBlobs(keys);
+      const files = await this.removeBlobs(await this.deps.files.deleteExpired(this.deps.clock.now(), REMOVAL_BATCH));
+      if (files === 0) return removed;
+      removed += files;
     }
   }
 
@@ -314,6 +340,12 @@ export class MediaService implements AccountDataOwner {
       expiresAt: new Date(record.expiresAt).toISOString(),
     }));
   }
+}
+
+/** A file's new name and the type it then has: its extension's, else the one it had. */
+function named(fileName: string, mimeType: string): { fileName: string; mimeType: string } {
+  const type = typeOfName(fileName) ?? mimeType;
+  return { fileName: withExtension(fileName, type), mimeType: type };
 }
 
 /** A name with an extension, as WhatsApp and GREEN-API expect: "report" of type PDF becomes "report.pdf". */

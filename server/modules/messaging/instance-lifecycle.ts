@@ -11,7 +11,7 @@ import { withFileCopy } from "./file-message.js";
 
 /** What the lifecycle needs of the media files: each instance keeps its own copy of a file it receives. */
 export interface FileCopies {
-  share(id: string, owner: { userId: string; idInstance: number }): Promise<MessageFile | undefined>;
+  share(id: string, owner: { userId: string; idInstance: number }, options: { received: true }): Promise<MessageFile | undefined>;
   remove(id: string): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export class InstanceLifecycle implements ConnectorEvents {
     fields: { status: string; sendByApi: boolean },
   ): Promise<NetworkMessage | undefined> {
     const copy = received.file
-      ? await this.deps.files.share(received.file.id, { userId: instance.userId, idInstance: instance.idInstance })
+      ? await this.deps.files.share(received.file.id, { userId: instance.userId, idInstance: instance.idInstance }, { received: true })
       : undefined;
     const message = received.file ? withFileCopy(received, copy) : received;
     if (await this.deps.messages.insertOnce(instance.idInstance, storedFromNetwork(message, direction, fields))) return message;

@@ -73,6 +73,15 @@ const forwardMessagesBody = z.strictObject({
   typingTime: optional(z.number().int().min(1000).max(20_000)),
 });
 
+/** A message's notification fields marked forwarded, inside its type's data object too (fileMessageData…), where GREEN-API puts them. */
+function markForwarded(messageData: Record<string, unknown>, forwarded: Record<string, unknown>): Record<string, unknown> {
+  const marked: Record<string, unknown> = { ...messageData, ...forwarded };
+  for (const [key, value] of Object.entries(messageData)) {
+    if (key.endsWith("MessageData") && typeof value === "object" && value !== null) marked[key] = { ...value, ...forwarded };
+  }
+  return marked;
+}
+
 /** The quoted message, as receivers see it, when the journal knows it. */
 export async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
   if (!quotedMessageId) return {};
@@ -179,7 +188,7 @@ export const sendingMethods: Record<string, MethodHandler> = {
         chatId: body.chatId,
         typeMessage: found.typeMessage,
         journal: { ...found.journal, ...forwarded },
-        messageData: { ...found.messageData, ...forwarded },
+        messageData: markForwarded(found.messageData, forwarded),
         request: body,
         // A forwarded file is the same file: its recipients get copies of it, as of any file.
         ...(found.file ? { file: found.file } : {}),
