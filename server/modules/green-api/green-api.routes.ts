@@ -96,7 +96,9 @@ export async function greenApiRoutes(
     );
   });
   app.addContentTypeParser("*", (request, _payload, done) => {
-    if (isRawUpload(request)) done(null, undefined);
+    // An unknown method is the handler's 404, whatever its body; a known one takes JSON unless it takes a file.
+    const method = findApiMethod((request.params as Partial<ApiParams>).method ?? "");
+    if (!method || method.upload === "raw") done(null, undefined);
     else done(new GreenApiError(415, "Unsupported Media Type"), undefined);
   });
 
@@ -176,11 +178,23 @@ export async function greenApiRoutes(
   };
 
   const methods = ["GET", "POST", "DELETE", "OPTIONS", "PUT", "PATCH"] as const;
-  app.route({ method: [...methods], url: "/waInstance:idInstance/:method/:apiTokenInstance", bodyLimit: API_BODY_LIMIT, handler: handle });
-  app.route({
-    method: [...methods],
-    url: "/waInstance:idInstance/:method/:apiTokenInstance/:receiptId",
-    bodyLimit: API_BODY_LIMIT,
-    handler: handle,
-  });
+  // GREEN-API also answers under /v3: the same methods, the same answers.
+  for (const prefix of ["", "/v3"]) {
+    for (const tail of ["", "/:receiptId"]) {
+      app.route({
+        method: [...methods],
+        url: `${prefix}/waInstance:idInstance/:method/:apiTokenInstance${tail}`,
+        bodyLimit: API_BODY_LIMIT,
+        handler: handle,
+      });
+    }
+  }
+  // Any other path of the API's shapes is the API's 404 (as text, with CORS), never the console's page.
+  const notServed = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.headers(EVERY_ANSWER_HEADERS);
+    if (request.method === "OPTIONS") return reply.status(204).send();
+    throw notFound();
+  };
+  for (const url of ["/waInstance*", "/v3/*", "/partner/*"])
+    app.route({ method: [...methods], url, bodyLimit: API_BODY_LIMIT, handler: notServed });
 }

@@ -29,6 +29,34 @@ describe("routing and authentication", () => {
     expect((await callApi(harness.app, instance, "GET", "sendMessage")).statusCode).toBe(404);
     expect((await callApi(harness.app, instance, "GET", "noSuchMethod")).statusCode).toBe(404);
     expect((await callApi(harness.app, instance, "GET", "getStateInstance", { receiptId: 5 })).statusCode).toBe(404);
+    // An unknown method is 404 whatever body it is sent with, never 415.
+    for (const contentType of ["text/plain", "application/xml", "multipart/form-data; boundary=x"]) {
+      const odd = await callApi(harness.app, instance, "POST", "noSuchMethod", {
+        payload: Buffer.from("x"),
+        headers: { "content-type": contentType },
+      });
+      expect(odd.statusCode, contentType).toBe(404);
+    }
+  });
+
+  it("answers paths of the API's shapes that name no method with its 404 as text, never the console's page, and serves /v3", async () => {
+    for (const url of [
+      `/waInstance${instance.idInstance}`,
+      `/waInstance${instance.idInstance}/getStateInstance`,
+      `/waInstance${instance.idInstance}/getStateInstance/${instance.token}/1/2`,
+      "/partner/getInstances/0123456789abcdef",
+      "/v3/anything",
+    ]) {
+      const answer = await harness.app.inject({ method: "GET", url });
+      expect([answer.statusCode, answer.body, answer.headers["content-type"]], url).toEqual([
+        404,
+        "Not Found",
+        "text/plain; charset=utf-8",
+      ]);
+      expect(answer.headers["access-control-allow-origin"]).toBe("*");
+    }
+    const v3 = await harness.app.inject({ method: "GET", url: `/v3/waInstance${instance.idInstance}/getStateInstance/${instance.token}` });
+    expect([v3.statusCode, v3.json()]).toEqual([200, { stateInstance: "notAuthorized" }]);
   });
 
   it("answers a wrong token with 401 and an unknown instance with 403", async () => {
