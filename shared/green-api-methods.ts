@@ -40,6 +40,8 @@ export const API_METHODS: readonly ApiMethod[] = [
     exampleBody: { incomingWebhook: "yes", outgoingWebhook: "yes", stateWebhook: "yes" },
   },
   { name: "getStateInstance", verb: "GET", rps: 1, group: "account" },
+  { name: "getStatusInstance", verb: "GET", rps: 1, group: "account" },
+  { name: "getDeviceInfo", verb: "GET", rps: 1, group: "account" },
   { name: "getStateInstanceHistory", verb: "GET", rps: 1, group: "account", exampleQuery: "count=100" },
   { name: "getWaSettings", verb: "GET", rps: 1, group: "account" },
   { name: "reboot", verb: "GET", rps: 1, group: "account" },
@@ -97,6 +99,7 @@ export const API_METHODS: readonly ApiMethod[] = [
     exampleBody: { chatId: CHAT, urlFile: "https://example.com/files/photo.jpg", fileName: "photo.jpg", caption: "A photo" },
   },
   { name: "uploadFile", verb: "POST", rps: 50, group: "sending", upload: "raw" },
+  { name: "sendTyping", verb: "POST", rps: 50, group: "sending", exampleBody: { chatId: CHAT, typingTime: 5000 } },
   { name: "receiveNotification", verb: "GET", rps: 100, group: "receiving", exampleQuery: "receiveTimeout=5" },
   { name: "deleteNotification", verb: "DELETE", rps: 100, group: "receiving", takesReceiptId: true },
   { name: "getChatHistory", verb: "POST", rps: 1, group: "journals", exampleBody: { chatId: CHAT, count: 100 } },
@@ -115,6 +118,12 @@ export const API_METHODS: readonly ApiMethod[] = [
   { name: "getContactInfo", verb: "POST", rps: 1, group: "service", exampleBody: { chatId: CHAT } },
   { name: "getAvatar", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT } },
   { name: "getChats", verb: "GET", rps: 1, group: "service", exampleQuery: "count=100" },
+  { name: "archiveChat", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT } },
+  { name: "unarchiveChat", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT } },
+  { name: "setDisappearingChat", verb: "POST", rps: 1, group: "service", exampleBody: { chatId: CHAT, ephemeralExpiration: 86_400 } },
+  { name: "addContact", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT, firstName: "Ada", lastName: "Lovelace" } },
+  { name: "editContact", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT, firstName: "Ada", lastName: "King" } },
+  { name: "deleteContact", verb: "POST", rps: 10, group: "service", exampleBody: { chatId: CHAT } },
 ];
 
 const byLowerName = new Map(API_METHODS.map((method) => [method.name.toLowerCase(), method]));

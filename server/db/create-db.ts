@@ -15,6 +15,7 @@ import * as sandboxCopiesOnce from "./migrations/2026-11-29-0007-sandbox-copies-
 import * as webhooks from "./migrations/2026-11-29-0008-webhooks.js";
 import * as media from "./migrations/2026-11-29-0009-media.js";
 import * as mediaFiles from "./migrations/2026-11-29-0010-media-files.js";
+import * as chatSettings from "./migrations/2026-11-29-0011-chat-settings.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0008-webhooks": webhooks,
   "2026-11-29-0009-media": media,
   "2026-11-29-0010-media-files": mediaFiles,
+  "2026-11-29-0011-chat-settings": chatSettings,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

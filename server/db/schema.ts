@@ -225,6 +225,19 @@ export interface MediaFileTable {
   expires_at: number;
 }
 
+/** What an instance's owner set for one chat (archive, disappearing messages, address book). */
+export interface ChatSettingTable {
+  id_instance: number;
+  chat_id: string;
+  is_archived: number;
+  /** Seconds: 0 (off), 86400, 604800 or 7776000. */
+  ephemeral_expiration: number;
+  ephemeral_set_at: number;
+  /** Null while the chat is not in the address book. */
+  contact_first_name: string | null;
+  contact_last_name: string;
+}
+
 export interface WebhookDeadLetterTable {
   id_instance: number;
   receipt_id: number;
@@ -296,4 +309,5 @@ export interface Database {
   media_blob: MediaBlobTable;
   media_chunk: MediaChunkTable;
   media_file: MediaFileTable;
+  chat_setting: ChatSettingTable;
 }

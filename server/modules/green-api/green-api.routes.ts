@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import multipart from "@fastify/multipart";
 import { findApiMethod } from "../../../shared/green-api-methods.js";
 import { forbidden, GreenApiError, notFound, tooManyRequests, unauthorized } from "./green-api.errors.js";
-import type { GreenApiServices, MethodHandler } from "./method-context.js";
+import { EMPTY_ANSWER, type GreenApiServices, type MethodHandler } from "./method-context.js";
 import { accountMethods } from "./methods/account.js";
 import { queueMethods } from "./methods/queues.js";
 import { journalMethods, receivingMethods } from "./methods/receiving.js";
@@ -173,6 +173,7 @@ export async function greenApiRoutes(
     }
     // A kept-alive connection would hold the shutdown open: the client gets this answer and reconnects.
     if (isClosing) reply.header("connection", "close");
+    if (result === EMPTY_ANSWER) return reply.status(200).send();
     // `null` must reach the client as the JSON literal: an empty notification queue.
     return reply.type("application/json; charset=utf-8").send(JSON.stringify(result ?? null));
   };

@@ -24,5 +24,8 @@ export interface MethodCall {
   upload: MediaFile | undefined;
 }
 
-/** Answers the JSON value to send (null included). */
+/** What a method answers when GREEN-API's answers 200 with an empty body (archiveChat, sendTyping…). */
+export const EMPTY_ANSWER = Symbol("empty answer");
+
+/** Answers the JSON value to send (null included), or EMPTY_ANSWER. */
 export type MethodHandler = (call: MethodCall, services: GreenApiServices) => Promise<unknown>;

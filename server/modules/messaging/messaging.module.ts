@@ -14,6 +14,7 @@ import { LeasesRepository } from "./leases.repository.js";
 import { InstancesRepository } from "./instances.repository.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessagesRepository } from "./messages.repository.js";
+import { ChatSettingsRepository } from "./chat-settings.repository.js";
 import { MessagingService } from "./messaging.service.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { SendLoop } from "./send-loop.js";
@@ -85,6 +86,7 @@ export function createMessagingCore(deps: {
   const service = new MessagingService({
     instances,
     messages,
+    chatSettings: new ChatSettingsRepository(db),
     notifications,
     writer: new GroupCommit((entries: Array<{ idInstance: number; message: StoredMessage }>) => messages.insertMany(entries)),
     lifecycle,

@@ -16,6 +16,7 @@ import type { InstanceLifecycle } from "./instance-lifecycle.js";
 import type { InstancesRepository } from "./instances.repository.js";
 import type { GroupCommit } from "./group-commit.js";
 import type { MessagesRepository } from "./messages.repository.js";
+import { NO_CHAT_SETTINGS, type ChatSettings, type ChatSettingsRepository } from "./chat-settings.repository.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { SEND_QUEUE_TTL_MS, type SendLoop } from "./send-loop.js";
 import { settingsView, type setSettingsSchema } from "./settings.js";
@@ -53,6 +54,7 @@ export class MessagingService implements ConnectorHost {
     private readonly deps: {
       instances: InstancesRepository;
       messages: MessagesRepository;
+      chatSettings: ChatSettingsRepository;
       notifications: NotificationQueue;
       /** Acknowledged sends, stored in shared transactions. */
       writer: GroupCommit<{ idInstance: number; message: StoredMessage }>;
@@ -273,6 +275,40 @@ export class MessagingService implements ConnectorHost {
     return this.deps.messages.listChats(instance.idInstance, count);
   }
 
+  // What the owner sets per chat
+
+  /** The settings of every chat the owner set something for, by chat id. */
+  async chatSettings(instance: Instance): Promise<Map<string, ChatSettings>> {
+    return new Map((await this.deps.chatSettings.list(instance.idInstance)).map((settings) => [settings.chatId, settings]));
+  }
+
+  async chatSettingsOf(instance: Instance, chatId: string): Promise<ChatSettings> {
+    return (await this.deps.chatSettings.find(instance.idInstance, chatId)) ?? { chatId, ...NO_CHAT_SETTINGS };
+  }
+
+  /** Archives a chat (false when it has no message to archive, as WhatsApp refuses then) or takes it out of the archive. */
+  async setArchived(instance: Instance, chatId: string, isArchived: boolean): Promise<boolean> {
+    if (isArchived && (await this.deps.messages.listChat(instance.idInstance, chatId, 1)).length === 0) return false;
+    await this.deps.chatSettings.change(instance.idInstance, chatId, { is_archived: isArchived ? 1 : 0 });
+    return true;
+  }
+
+  /** Messages of the chat disappear after `seconds` (0: never). */
+  async setDisappearing(instance: Instance, chatId: string, seconds: number): Promise<void> {
+    await this.deps.chatSettings.change(instance.idInstance, chatId, {
+      ephemeral_expiration: seconds,
+      ephemeral_set_at: this.deps.clock.now(),
+    });
+  }
+
+  /** Saves the chat's contact in the address book under this name, or takes it out (undefined). */
+  async saveContact(instance: Instance, chatId: string, name: { firstName: string; lastName: string } | undefined): Promise<void> {
+    await this.deps.chatSettings.change(instance.idInstance, chatId, {
+      contact_first_name: name?.firstName ?? null,
+      contact_last_name: name?.lastName ?? "",
+    });
+  }
+
   // The phone, through the connector
 
   async readChat(instance: Instance, chatId: string, idMessage?: string): Promise<void> {
@@ -283,8 +319,18 @@ export class MessagingService implements ConnectorHost {
     return this.deps.connectors.for(instance).hasAccount(instance, phoneNumber);
   }
 
-  contacts(instance: Instance): Promise<Contact[]> {
-    return this.deps.connectors.for(instance).contacts(instance);
+  /** The network's contacts with the names the owner saved, and the contacts saved in the address book only. */
+  async contacts(instance: Instance): Promise<Contact[]> {
+    const known = await this.deps.connectors.for(instance).contacts(instance);
+    const saved = await this.chatSettings(instance);
+    const listed = known.map((contact) => ({ ...contact, contactName: contactNameOf(saved.get(contact.id)) || contact.contactName }));
+    const listedIds = new Set(known.map((contact) => contact.id));
+    for (const settings of saved.values()) {
+      if (settings.contact && !listedIds.has(settings.chatId)) {
+        listed.push({ id: settings.chatId, name: "", contactName: contactNameOf(settings), type: "user" });
+      }
+    }
+    return listed;
   }
 
   // Notifications
@@ -414,4 +460,9 @@ export class MessagingService implements ConnectorHost {
     await this.deps.notifications.deleteOlderThan(now - DAY_MS);
     await this.deps.instances.deleteStateHistoryOlderThan(now - 30 * DAY_MS);
   }
+}
+
+/** The name a contact is saved under, "" when it is not in the address book. */
+export function contactNameOf(settings: ChatSettings | undefined): string {
+  return settings?.contact ? [settings.contact.firstName, settings.contact.lastName].filter(Boolean).join(" ") : "";
 }

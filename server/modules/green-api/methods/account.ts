@@ -50,6 +50,23 @@ export const accountMethods: Record<string, MethodHandler> = {
     };
   },
 
+  // Deprecated by GREEN-API, still called by older integrations: the linked phone as a sandbox
+  // phone is (a web page on this server), empty while none is linked.
+  getDeviceInfo: async ({ instance }) => {
+    const linked = instance.state === "authorized";
+    return {
+      platform: linked ? "web" : "",
+      deviceManufacturer: linked ? "Switchboard" : "",
+      deviceModel: linked ? "Sandbox phone" : "",
+      osVersion: "",
+      waVersion: "",
+      battery: linked ? 100 : 0,
+    };
+  },
+
+  // Deprecated: whether the instance's connection to the network is up.
+  getStatusInstance: async ({ instance }) => ({ statusInstance: instance.state === "authorized" ? "online" : "offline" }),
+
   reboot: async ({ instance }, { messaging }) => {
     await messaging.reboot(instance);
     return { isReboot: true };

@@ -1,14 +1,35 @@
 import { z } from "zod";
 import { badRequest, notAuthorizedInstance, parseOrThrow } from "../green-api.errors.js";
 import { phoneOf } from "../../messaging/ids.js";
-import type { MethodCall, MethodHandler } from "../method-context.js";
-import { chatId } from "./sending.js";
+import { contactNameOf } from "../../messaging/messaging.service.js";
+import { EMPTY_ANSWER, type MethodCall, type MethodHandler } from "../method-context.js";
+import { chatId, optional } from "./sending.js";
 
 const chatIdSchema = chatId();
 const readChatBody = z.strictObject({ chatId: chatIdSchema, idMessage: z.string().min(1).max(64).optional() });
 const chatBody = z.strictObject({ chatId: chatIdSchema });
 const phoneBody = z.strictObject({ phoneNumber: z.union([z.number().int(), z.string()]) });
 const countQuery = z.object({ count: z.coerce.number().int().min(1).max(10_000).optional() });
+/** WhatsApp's choices for disappearing messages: off, a day, a week, 90 days. */
+const EPHEMERAL_SECONDS = [0, 86_400, 604_800, 7_776_000] as const;
+const disappearingBody = z.strictObject({
+  chatId: chatIdSchema,
+  ephemeralExpiration: z.number().refine((value) => (EPHEMERAL_SECONDS as readonly number[]).includes(value), {
+    message: `'ephemeralExpiration' must be one of [${EPHEMERAL_SECONDS.join(", ")}]`,
+  }),
+});
+const personalChatId = z.string().regex(/^\d{5,20}@c\.us$/, "'chatId' must be one of the next formats: 'phone_number@c.us'");
+const contactBody = z.strictObject({
+  chatId: personalChatId,
+  firstName: z.string().min(1).max(256),
+  lastName: optional(z.string().max(256)),
+  saveInAddressbook: optional(z.boolean()),
+});
+const typingBody = z.strictObject({
+  chatId: chatIdSchema,
+  typingTime: optional(z.number().int().min(1000).max(20_000)),
+  typingType: optional(z.enum(["recording"])),
+});
 
 /** Methods that need the phone: GREEN-API refuses them until the instance is authorized. */
 function requireAuthorized(call: MethodCall): void {
@@ -41,20 +62,21 @@ export const serviceMethods: Record<string, MethodHandler> = {
     const { chatId } = parseOrThrow(chatBody, call.body);
     if (chatId.endsWith("@g.us")) throw badRequest("Validation failed. Details: The method GetContactInfo does not support group chats");
     const exists = await messaging.hasAccount(call.instance, phoneOf(chatId));
+    const settings = await messaging.chatSettingsOf(call.instance, chatId);
     return {
       avatar: "",
       name: exists ? `+${phoneOf(chatId)}` : "",
-      contactName: "",
+      contactName: contactNameOf(settings),
       email: "",
       category: "",
       description: "",
       products: [],
       chatId,
       lastSeen: null,
-      isArchive: false,
-      isDisappearing: false,
+      isArchive: settings.isArchived,
+      isDisappearing: settings.ephemeralExpiration > 0,
       isMute: false,
-      messageExpiration: 0,
+      messageExpiration: settings.ephemeralExpiration,
       muteExpiration: null,
       isBusiness: false,
     };
@@ -70,13 +92,68 @@ export const serviceMethods: Record<string, MethodHandler> = {
     requireAuthorized(call);
     const { count } = parseOrThrow(countQuery, call.query);
     const chats = await messaging.listChats(call.instance, count ?? 10_000);
-    return chats.map(({ chatId }) => ({
-      archive: false,
-      id: chatId,
-      name: "",
-      type: chatId.endsWith("@g.us") ? "group" : "user",
-      ephemeralExpiration: 0,
-      ephemeralSettingTimestamp: 0,
-    }));
+    const settings = await messaging.chatSettings(call.instance);
+    return chats.map(({ chatId }) => {
+      const chat = settings.get(chatId);
+      return {
+        archive: chat?.isArchived ?? false,
+        id: chatId,
+        name: contactNameOf(chat),
+        type: chatId.endsWith("@g.us") ? "group" : "user",
+        ephemeralExpiration: chat?.ephemeralExpiration ?? 0,
+        ephemeralSettingTimestamp: Math.floor((chat?.ephemeralSetAt ?? 0) / 1000),
+      };
+    });
+  },
+
+  archiveChat: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId } = parseOrThrow(chatBody, call.body);
+    if (!(await messaging.setArchived(call.instance, chatId, true))) {
+      throw badRequest("ArchiveChatError: cannot archive chat cause last message not found in chat");
+    }
+    return EMPTY_ANSWER;
+  },
+
+  unarchiveChat: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId } = parseOrThrow(chatBody, call.body);
+    await messaging.setArchived(call.instance, chatId, false);
+    return EMPTY_ANSWER;
+  },
+
+  setDisappearingChat: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId, ephemeralExpiration } = parseOrThrow(disappearingBody, call.body);
+    await messaging.setDisappearing(call.instance, chatId, ephemeralExpiration);
+    return { chatId, disappearingMessagesInChat: ephemeralExpiration > 0, ephemeralExpiration };
+  },
+
+  addContact: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId, firstName, lastName } = parseOrThrow(contactBody, call.body);
+    await messaging.saveContact(call.instance, chatId, { firstName, lastName: lastName ?? "" });
+    return { addContact: true };
+  },
+
+  editContact: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId, firstName, lastName } = parseOrThrow(contactBody, call.body);
+    await messaging.saveContact(call.instance, chatId, { firstName, lastName: lastName ?? "" });
+    return { editContact: true };
+  },
+
+  deleteContact: async (call, { messaging }) => {
+    requireAuthorized(call);
+    const { chatId } = parseOrThrow(z.strictObject({ chatId: personalChatId }), call.body);
+    await messaging.saveContact(call.instance, chatId, undefined);
+    return { deleteContact: true };
+  },
+
+  // Typing shows for a moment on the other side's screen; nothing is kept, and the sandbox shows none yet.
+  sendTyping: async (call) => {
+    requireAuthorized(call);
+    parseOrThrow(typingBody, call.body);
+    return EMPTY_ANSWER;
   },
 };
