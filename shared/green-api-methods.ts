@@ -99,6 +99,86 @@ export const API_METHODS: readonly ApiMethod[] = [
     exampleBody: { chatId: CHAT, urlFile: "https://example.com/files/photo.jpg", fileName: "photo.jpg", caption: "A photo" },
   },
   { name: "uploadFile", verb: "POST", rps: 50, group: "sending", upload: "raw" },
+  {
+    name: "sendInteractiveButtons",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: {
+      chatId: CHAT,
+      header: "Order 1042",
+      body: "Your order is ready",
+      footer: "Thank you",
+      buttons: [
+        { type: "copy", buttonId: "1", buttonText: "Copy the code", copyCode: "1042" },
+        { type: "url", buttonId: "2", buttonText: "Track it", url: "https://example.com/orders/1042" },
+      ],
+    },
+  },
+  {
+    name: "sendInteractiveButtonsReply",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: {
+      chatId: CHAT,
+      body: "Did it arrive?",
+      buttons: [
+        { buttonId: "yes", buttonText: "Yes" },
+        { buttonId: "no", buttonText: "No" },
+      ],
+    },
+  },
+  { name: "sendLink", verb: "POST", rps: 50, group: "sending", exampleBody: { chatId: CHAT, urlLink: "https://example.com/" } },
+  {
+    name: "sendButtons",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: {
+      chatId: CHAT,
+      message: "Choose one",
+      footer: "Legacy",
+      buttons: [
+        { buttonId: "1", buttonText: "One" },
+        { buttonId: "2", buttonText: "Two" },
+      ],
+    },
+  },
+  {
+    name: "sendTemplateButtons",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: {
+      chatId: CHAT,
+      message: "Contact us",
+      templateButtons: [
+        { index: 1, urlButton: { displayText: "Web site", url: "https://example.com/" } },
+        { index: 2, callButton: { displayText: "Call", phoneNumber: "+79001234567" } },
+      ],
+    },
+  },
+  {
+    name: "sendListMessage",
+    verb: "POST",
+    rps: 50,
+    group: "sending",
+    exampleBody: {
+      chatId: CHAT,
+      message: "Pick a size",
+      buttonText: "Sizes",
+      sections: [
+        {
+          title: "Shirts",
+          rows: [
+            { rowId: "s", title: "Small" },
+            { rowId: "m", title: "Medium", description: "Most chosen" },
+          ],
+        },
+      ],
+    },
+  },
   { name: "sendTyping", verb: "POST", rps: 50, group: "sending", exampleBody: { chatId: CHAT, typingTime: 5000 } },
   { name: "receiveNotification", verb: "GET", rps: 100, group: "receiving", exampleQuery: "receiveTimeout=5" },
   { name: "deleteNotification", verb: "DELETE", rps: 100, group: "receiving", takesReceiptId: true },

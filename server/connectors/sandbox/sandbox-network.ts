@@ -26,6 +26,18 @@ const PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTVWXYZ23456789";
 
 export class SandboxLinkError extends Error {}
 
+/** A button of any of GREEN-API's kinds: its own text, or a template button's display text. */
+interface ButtonLike {
+  buttonText?: string;
+  urlButton?: { displayText?: string };
+  callButton?: { displayText?: string };
+  quickReplyButton?: { displayText?: string };
+}
+
+function labelOf(button: ButtonLike): string {
+  return button.buttonText ?? button.urlButton?.displayText ?? button.callButton?.displayText ?? button.quickReplyButton?.displayText ?? "";
+}
+
 /** What a sandbox phone's screen shows for a message. */
 export function displayText(message: Pick<NetworkMessage, "typeMessage" | "journal">): string {
   const journal = message.journal as Record<string, Record<string, unknown> | string | undefined>;
@@ -39,6 +51,19 @@ export function displayText(message: Pick<NetworkMessage, "typeMessage" | "journ
     case "pollMessage": {
       const poll = journal.pollMessageData as { name?: string; options?: Array<{ optionName: string }> } | undefined;
       return `📊 ${poll?.name ?? ""} — ${(poll?.options ?? []).map((option) => option.optionName).join(" / ")}`;
+    }
+    case "interactiveButtons":
+    case "interactiveButtonsReply":
+    case "buttonsMessage":
+    case "templateMessage": {
+      // Phones show the text and the buttons' labels: WhatsApp no longer renders most of these.
+      const data = journal[message.typeMessage] as { contentText?: string; buttons?: ButtonLike[] } | undefined;
+      const labels = (data?.buttons ?? []).map(labelOf).filter(Boolean);
+      return `🔘 ${data?.contentText ?? ""}${labels.length > 0 ? ` — ${labels.map((label) => `[${label}]`).join(" ")}` : ""}`;
+    }
+    case "listMessage": {
+      const list = journal.listMessage as { contentText?: string; buttonText?: string } | undefined;
+      return `📋 ${list?.contentText ?? ""} — [${list?.buttonText ?? ""}]`;
     }
     case "imageMessage":
     case "videoMessage":

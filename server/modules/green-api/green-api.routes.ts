@@ -9,6 +9,7 @@ import { journalMethods, receivingMethods } from "./methods/receiving.js";
 import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
 import { fileMethods } from "./methods/files.js";
+import { buttonMethods } from "./methods/buttons.js";
 import { fileProblem, receiveUpload, type ReceivedUpload } from "./uploads.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
@@ -23,6 +24,7 @@ const handlers: Record<string, MethodHandler> = {
   ...queueMethods,
   ...serviceMethods,
   ...fileMethods,
+  ...buttonMethods,
 };
 
 /** A 20,000-character message can take 80 KB of UTF-8: the API allows more than the console (files aside: they stream). */
