@@ -40,6 +40,10 @@ export const sandboxMessageSchema = z.object({
   typeMessage: z.string(),
   /** The file of an image, video, audio or document message; null for the other types. */
   file: sandboxFileSchema.nullable(),
+  /** Its sender changed its text. */
+  isEdited: z.boolean(),
+  /** Its sender deleted it for everyone: its text and file are gone. */
+  isDeleted: z.boolean(),
   /** For messages sent from this phone. */
   status: z.enum(SANDBOX_MESSAGE_STATUSES).nullable(),
   /** UNIX seconds, as in the API. */

@@ -37,6 +37,17 @@ export interface NetworkMessage {
   file?: MessageFile;
 }
 
+/** A message's new text, as the sender's side names it. */
+export interface MessageEdit {
+  /** The chat as seen from the side the edit is reported to. */
+  chatId: string;
+  idMessage: string;
+  text: string;
+  editId: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
 export type DeliveryStatus = "sent" | "delivered" | "read" | "noAccount" | "failed";
 
 export interface QrAnswer {
@@ -73,6 +84,10 @@ export interface MessengerConnector {
   send(instance: Instance, message: NetworkMessage): Promise<DeliveryStatus>;
   /** Whether a phone number has an account on the network. */
   hasAccount(instance: Instance, phoneNumber: string): Promise<boolean>;
+  /** Changes the text of a message the instance sent; `editId` names the edit on the network. */
+  edit(instance: Instance, change: MessageEdit): Promise<void>;
+  /** Deletes a message the instance sent, for everyone in the chat. */
+  deleteForEveryone(instance: Instance, chatId: string, idMessage: string): Promise<void>;
   /** Marks messages of a chat read (all unread ones when idMessage is left out). */
   readChat(instance: Instance, chatId: string, idMessage?: string): Promise<void>;
   /** The instance's own contacts and chats. */
@@ -94,6 +109,14 @@ export interface ConnectorEvents {
   /** A message the linked phone itself sent (not through the API). */
   outgoingFromPhone(idInstance: number, message: NetworkMessage): Promise<void>;
   statusChanged(idInstance: number, idMessage: string, status: DeliveryStatus): Promise<void>;
+  /** A message of the chat was edited by its sender (another party, or the linked phone itself). */
+  messageEdited(idInstance: number, edit: MessageEdit, direction: "incoming" | "outgoing"): Promise<void>;
+  /** A message of the chat was deleted for everyone by its sender. */
+  messageDeleted(
+    idInstance: number,
+    deletion: { chatId: string; idMessage: string; timestamp: number },
+    direction: "incoming" | "outgoing",
+  ): Promise<void>;
   /** The linked phone read a chat: answers the ids of the incoming messages that became read. */
   chatRead(idInstance: number, chatId: string, idMessage?: string): Promise<string[]>;
 }

@@ -16,6 +16,7 @@ import * as webhooks from "./migrations/2026-11-29-0008-webhooks.js";
 import * as media from "./migrations/2026-11-29-0009-media.js";
 import * as mediaFiles from "./migrations/2026-11-29-0010-media-files.js";
 import * as chatSettings from "./migrations/2026-11-29-0011-chat-settings.js";
+import * as editsAndDeletes from "./migrations/2026-11-29-0012-edits-and-deletes.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0009-media": media,
   "2026-11-29-0010-media-files": mediaFiles,
   "2026-11-29-0011-chat-settings": chatSettings,
+  "2026-11-29-0012-edits-and-deletes": editsAndDeletes,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

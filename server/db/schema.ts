@@ -268,6 +268,8 @@ export interface SandboxMessageTable {
   created_at: number;
   /** JSON { url, fileName, mimeType, size } of a file message; null otherwise. */
   file: string | null;
+  is_edited: number;
+  is_deleted: number;
 }
 
 /** A sandbox instance's QR link code and pairing code, while one is shown. */

@@ -16,7 +16,10 @@ import type {
 import type { SandboxMessageRow, SandboxRepository } from "./sandbox.repository.js";
 import type { AccountDataOwner } from "../../modules/accounts/accounts.service.js";
 import { fileMessageContent } from "../../modules/messaging/file-message.js";
-import type { MessageFile } from "../connector.js";
+import type { MessageEdit, MessageFile } from "../connector.js";
+
+/** What the chat list shows of a message deleted for everyone. */
+const DELETED_TEXT = "🚫";
 
 /** A QR code is replaced this often, as WhatsApp's are. */
 export const QR_LIFETIME_MS = 20_000;
@@ -147,6 +150,41 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
 
   async send(instance: Instance, message: NetworkMessage): Promise<DeliveryStatus> {
     return this.deliver(phoneOf(instance.wid), message, instance.idInstance);
+  }
+
+  async edit(instance: Instance, change: MessageEdit): Promise<void> {
+    await this.deps.sandbox.editCopies(change.idMessage, change.text);
+    await this.tellOthers(phoneOf(instance.wid), change.chatId, instance.idInstance, (idInstance, chatId, direction) =>
+      this.deps.events.messageEdited(idInstance, { ...change, chatId }, direction),
+    );
+  }
+
+  async deleteForEveryone(instance: Instance, chatId: string, idMessage: string): Promise<void> {
+    await this.deps.sandbox.deleteCopies(idMessage, DELETED_TEXT);
+    const timestamp = this.deps.clock.now();
+    await this.tellOthers(phoneOf(instance.wid), chatId, instance.idInstance, (idInstance, seenChatId, direction) =>
+      this.deps.events.messageDeleted(idInstance, { chatId: seenChatId, idMessage, timestamp }, direction),
+    );
+  }
+
+  /**
+   * Tells the instances that hold a message what its sender changed: those linked to the
+   * recipient's number (their chat is the sender's), and the sender's other linked instances
+   * (their chat is the recipient's); never the instance that made the change.
+   */
+  private async tellOthers(
+    fromNumber: string,
+    chatId: string,
+    byInstance: number | undefined,
+    tell: (idInstance: number, chatId: string, direction: "incoming" | "outgoing") => Promise<void>,
+  ): Promise<void> {
+    if (!chatId.endsWith("@c.us")) return;
+    for (const instance of await this.linkedInstances(phoneOf(chatId))) {
+      if (instance.idInstance !== byInstance) await tell(instance.idInstance, chatIdOf(fromNumber), "incoming");
+    }
+    for (const instance of await this.linkedInstances(fromNumber)) {
+      if (instance.idInstance !== byInstance) await tell(instance.idInstance, chatId, "outgoing");
+    }
   }
 
   async readChat(instance: Instance, chatId: string, idMessage?: string): Promise<void> {
@@ -286,6 +324,8 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         is_read: 1,
         created_at: message.timestamp,
         file,
+        is_edited: 0,
+        is_deleted: 0,
       });
     }
     if (exists && (await this.deps.sandbox.hasPhone(toNumber))) {
@@ -301,6 +341,8 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
         is_read: 0,
         created_at: message.timestamp,
         file,
+        is_edited: 0,
+        is_deleted: 0,
       });
     }
     // Together: a crash between two writes would leave the sender's copy saying "delivered" alone.

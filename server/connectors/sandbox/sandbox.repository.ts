@@ -189,6 +189,20 @@ export class SandboxRepository {
     return this.db.selectFrom("sandbox_message").selectAll().where("id_message", "=", idMessage).execute();
   }
 
+  /** Every phone's copy of a message takes its sender's edit. */
+  async editCopies(idMessage: string, text: string): Promise<void> {
+    await this.db.updateTable("sandbox_message").set({ text, is_edited: 1 }).where("id_message", "=", idMessage).execute();
+  }
+
+  /** Every phone's copy of a message shows it deleted: what it said is gone from the screens. */
+  async deleteCopies(idMessage: string, shown: string): Promise<void> {
+    await this.db
+      .updateTable("sandbox_message")
+      .set({ text: shown, file: null, is_deleted: 1 })
+      .where("id_message", "=", idMessage)
+      .execute();
+  }
+
   async setSentStatus(phone: string, idMessages: string[], status: string): Promise<void> {
     // In slices: SQLite binds at most 32,766 values in one statement.
     for (let start = 0; start < idMessages.length; start += 1000) {

@@ -110,7 +110,9 @@ export async function sandboxRoutes(
         messages: rows.map((row) => ({
           idMessage: row.id_message,
           fromMe: row.from_me === 1,
-          ...shownOf(row),
+          ...(row.is_deleted === 1 ? { text: "", file: null } : shownOf(row)),
+          isEdited: row.is_edited === 1,
+          isDeleted: row.is_deleted === 1,
           typeMessage: row.type_message,
           status: row.from_me === 1 ? ((row.status ?? "sent") as "sent") : null,
           timestamp: Math.floor(row.created_at / 1000),
@@ -178,6 +180,8 @@ export async function sandboxRoutes(
       file: shown.file
         ? { url: shown.file.url, fileName: shown.file.fileName, mimeType: shown.file.mimeType, size: shown.file.size }
         : null,
+      isEdited: false,
+      isDeleted: false,
       status: status === "noAccount" ? ("noAccount" as const) : ("delivered" as const),
       timestamp: Math.floor(clock.now() / 1000),
     };

@@ -101,6 +101,8 @@ describe("a message's copies", () => {
       is_read: fromMe,
       created_at: 1,
       file: null,
+      is_edited: 0,
+      is_deleted: 0,
     });
     await sandbox.addMessages([copy("copy-a", "FIRST", 1)]);
     // The recipient's copy fails (its id is taken): the sender's is not left behind alone.

@@ -10,6 +10,7 @@ import { sendingMethods } from "./methods/sending.js";
 import { serviceMethods } from "./methods/service.js";
 import { fileMethods } from "./methods/files.js";
 import { buttonMethods } from "./methods/buttons.js";
+import { editMethods } from "./methods/edits.js";
 import { fileProblem, receiveUpload, type ReceivedUpload } from "./uploads.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
@@ -25,6 +26,7 @@ const handlers: Record<string, MethodHandler> = {
   ...serviceMethods,
   ...fileMethods,
   ...buttonMethods,
+  ...editMethods,
 };
 
 /** A 20,000-character message can take 80 KB of UTF-8: the API allows more than the console (files aside: they stream). */

@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock.js";
+import { notAuthorizedInstance } from "./green-api.errors.js";
 import type { RequestOrigin } from "../audit/audit.repository.js";
 import type { Instance } from "../messaging/instance.js";
 import type { MediaFile, MediaService } from "../media/media.service.js";
@@ -29,3 +30,8 @@ export const EMPTY_ANSWER = Symbol("empty answer");
 
 /** Answers the JSON value to send (null included), or EMPTY_ANSWER. */
 export type MethodHandler = (call: MethodCall, services: GreenApiServices) => Promise<unknown>;
+
+/** Methods that need the phone: GREEN-API refuses them until the instance is authorized. */
+export function requireAuthorized(call: MethodCall): void {
+  if (call.instance.state !== "authorized") throw notAuthorizedInstance();
+}

@@ -289,6 +289,8 @@ function recordingConnector() {
     hasAccount: unused,
     readChat: unused,
     contacts: unused,
+    edit: unused,
+    deleteForEveryone: unused,
     forget: unused,
   };
   return { connector, calls };

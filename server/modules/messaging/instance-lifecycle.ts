@@ -1,6 +1,6 @@
 import type { InstanceState } from "../../../shared/green-api.js";
 import type { Clock } from "../../clock.js";
-import type { ConnectorEvents, DeliveryStatus, MessageFile, NetworkMessage } from "../../connectors/connector.js";
+import type { ConnectorEvents, DeliveryStatus, MessageEdit, MessageFile, NetworkMessage } from "../../connectors/connector.js";
 import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
 import type { Instance, StoredMessage } from "./instance.js";
 import type { InstancesRepository } from "./instances.repository.js";
@@ -8,6 +8,7 @@ import type { MessagesRepository } from "./messages.repository.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { phoneOf } from "./ids.js";
 import { withFileCopy } from "./file-message.js";
+import { deletedContent, deletedMessageData, editedContent, editedMessageData } from "./message-changes.js";
 
 /** What the lifecycle needs of the media files: each instance keeps its own copy of a file it receives. */
 export interface FileCopies {
@@ -225,6 +226,56 @@ export class InstanceLifecycle implements ConnectorEvents {
     if (instance.settings.outgoingAPIMessageWebhook === "yes") {
       await this.notify(instance, "outgoingAPIMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
+  }
+
+  /**
+   * A message changed by its sender on the network: the journal takes the change, and the owner
+   * hears of it when the setting asks for it (an incoming message's change as incomingMessageReceived,
+   * the linked phone's own as outgoingMessageReceived).
+   */
+  private async messageChanged(
+    idInstance: number,
+    change: { chatId: string; idMessage: string; timestamp: number },
+    direction: "incoming" | "outgoing",
+    applies: (content: { journal: Record<string, unknown>; messageData: Record<string, unknown> }) => {
+      journal: Record<string, unknown>;
+      messageData: Record<string, unknown>;
+    },
+    notification: { enabledBy: "editedMessageWebhook" | "deletedMessageWebhook"; messageData: Record<string, unknown> },
+  ): Promise<void> {
+    const instance = await this.deps.instances.find(idInstance);
+    if (!instance?.wid) return;
+    if (!(await this.deps.messages.changeContent(idInstance, change.chatId, change.idMessage, direction, applies))) return;
+    if (instance.settings[notification.enabledBy] !== "yes") return;
+    const sender = direction === "incoming" ? change.chatId : instance.wid;
+    await this.notify(
+      instance,
+      direction === "incoming" ? "incomingMessageReceived" : "outgoingMessageReceived",
+      {
+        idMessage: change.idMessage,
+        senderData: { chatId: change.chatId, chatName: "", sender, senderName: "", senderContactName: "" },
+        messageData: notification.messageData,
+      },
+      change.timestamp,
+    );
+  }
+
+  async messageEdited(idInstance: number, edit: MessageEdit, direction: "incoming" | "outgoing"): Promise<void> {
+    await this.messageChanged(idInstance, edit, direction, (content) => editedContent(content, edit.text, edit.editId), {
+      enabledBy: "editedMessageWebhook",
+      messageData: editedMessageData(edit.text, edit.idMessage),
+    });
+  }
+
+  async messageDeleted(
+    idInstance: number,
+    deletion: { chatId: string; idMessage: string; timestamp: number },
+    direction: "incoming" | "outgoing",
+  ): Promise<void> {
+    await this.messageChanged(idInstance, deletion, direction, (content) => deletedContent(content, deletion.idMessage), {
+      enabledBy: "deletedMessageWebhook",
+      messageData: deletedMessageData(deletion.idMessage),
+    });
   }
 
   async chatRead(idInstance: number, chatId: string, idMessage?: string): Promise<string[]> {

@@ -282,15 +282,21 @@ export class MessagesRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async find(idInstance: number, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
-    const row = await this.db
+  /** A message of the journal (not one still queued), of either direction unless one is given. */
+  private journaled(idInstance: number, chatId: string, idMessage: string, direction?: "incoming" | "outgoing") {
+    let query = this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
       .where("chat_id", "=", chatId)
       .where("id_message", "=", idMessage)
-      .where("status", "!=", "queued")
-      .executeTakeFirst();
+      .where("status", "!=", "queued");
+    if (direction) query = query.where("direction", "=", direction);
+    return query.executeTakeFirst();
+  }
+
+  async find(idInstance: number, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
+    const row = await this.journaled(idInstance, chatId, idMessage);
     return row ? toStoredMessage(row) : undefined;
   }
 
@@ -366,6 +372,29 @@ export class MessagesRepository {
       .limit(count)
       .execute();
     return rows.map((row) => ({ chatId: row.chat_id, last: Number(row.last) }));
+  }
+
+  /**
+   * Rewrites a journaled message's content (an edit, a deletion): `change` gets its journal and
+   * notification fields and answers the new ones. False when the journal has no such message.
+   */
+  async changeContent(
+    idInstance: number,
+    chatId: string,
+    idMessage: string,
+    direction: "incoming" | "outgoing",
+    change: (content: Pick<MessageContent, "journal" | "messageData">) => Pick<MessageContent, "journal" | "messageData">,
+  ): Promise<boolean> {
+    const row = await this.journaled(idInstance, chatId, idMessage, direction);
+    if (!row) return false;
+    const content = parseContent(row);
+    const changed = { ...content, ...change(content) };
+    await this.db
+      .updateTable("message")
+      .set({ content: JSON.stringify(changed) })
+      .where("id", "=", row.id)
+      .execute();
+    return true;
   }
 
   /** Marks unread incoming messages of a chat read, in one statement; returns their ids. */

@@ -17,6 +17,7 @@ import type { InstancesRepository } from "./instances.repository.js";
 import type { GroupCommit } from "./group-commit.js";
 import type { MessagesRepository } from "./messages.repository.js";
 import { NO_CHAT_SETTINGS, type ChatSettings, type ChatSettingsRepository } from "./chat-settings.repository.js";
+import { deletedContent, EDITABLE_TYPES, editedContent } from "./message-changes.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { SEND_QUEUE_TTL_MS, type SendLoop } from "./send-loop.js";
 import { settingsView, type setSettingsSchema } from "./settings.js";
@@ -26,6 +27,8 @@ import type { UrlCheck } from "../../security/outbound-guard.js";
 const ID_MIN = 1_100_000_000;
 const ID_MAX = 9_999_999_999;
 const DAY_MS = 24 * 60 * 60_000;
+/** WhatsApp lets a message be edited for 15 minutes after it was sent. */
+const EDIT_WINDOW_MS = 15 * 60_000;
 
 /** 50 lower-case hex characters, as GREEN-API's tokens: 200 random bits. */
 function createApiToken(): string {
@@ -273,6 +276,46 @@ export class MessagingService implements ConnectorHost {
 
   listChats(instance: Instance, count: number): Promise<Array<{ chatId: string; last: number }>> {
     return this.deps.messages.listChats(instance.idInstance, count);
+  }
+
+  // Edits and deletions
+
+  /**
+   * Changes the text of a message the instance sent, on its side and on the network; answers the
+   * edit's id, or why not: no such message, not a text, or older than WhatsApp allows.
+   */
+  async editMessage(
+    instance: Instance,
+    chatId: string,
+    idMessage: string,
+    text: string,
+  ): Promise<{ editId: string } | "not-found" | "not-text" | "too-old"> {
+    const found = await this.deps.messages.find(instance.idInstance, chatId, idMessage);
+    if (!found || found.direction !== "outgoing") return "not-found";
+    if (!EDITABLE_TYPES.has(found.typeMessage)) return "not-text";
+    const now = this.deps.clock.now();
+    if (now - found.createdAt > EDIT_WINDOW_MS) return "too-old";
+    const editId = createApiMessageId();
+    await this.deps.messages.changeContent(instance.idInstance, chatId, idMessage, "outgoing", (content) =>
+      editedContent(content, text, editId),
+    );
+    await this.deps.connectors.for(instance).edit(instance, { chatId, idMessage, text, editId, timestamp: now });
+    return { editId };
+  }
+
+  /**
+   * Deletes a message from the instance's journal, and for everyone in the chat unless
+   * `onlyForMe` (a message received can be deleted only for oneself, as on WhatsApp).
+   */
+  async deleteMessage(instance: Instance, chatId: string, idMessage: string, onlyForMe: boolean): Promise<boolean> {
+    const found = await this.deps.messages.find(instance.idInstance, chatId, idMessage);
+    if (!found) return false;
+    await this.deps.messages.changeContent(instance.idInstance, chatId, idMessage, found.direction, (content) =>
+      deletedContent(content, idMessage),
+    );
+    if (!onlyForMe && found.direction === "outgoing")
+      await this.deps.connectors.for(instance).deleteForEveryone(instance, chatId, idMessage);
+    return true;
   }
 
   // What the owner sets per chat

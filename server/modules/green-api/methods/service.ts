@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { badRequest, notAuthorizedInstance, parseOrThrow } from "../green-api.errors.js";
+import { badRequest, parseOrThrow } from "../green-api.errors.js";
 import { phoneOf } from "../../messaging/ids.js";
 import { contactNameOf } from "../../messaging/messaging.service.js";
-import { EMPTY_ANSWER, type MethodCall, type MethodHandler } from "../method-context.js";
+import { EMPTY_ANSWER, requireAuthorized, type MethodHandler } from "../method-context.js";
 import { chatId, optional } from "./sending.js";
 
 const chatIdSchema = chatId();
@@ -30,11 +30,6 @@ const typingBody = z.strictObject({
   typingTime: optional(z.number().int().min(1000).max(20_000)),
   typingType: optional(z.enum(["recording"])),
 });
-
-/** Methods that need the phone: GREEN-API refuses them until the instance is authorized. */
-function requireAuthorized(call: MethodCall): void {
-  if (call.instance.state !== "authorized") throw notAuthorizedInstance();
-}
 
 export const serviceMethods: Record<string, MethodHandler> = {
   readChat: async (call, { messaging }) => {

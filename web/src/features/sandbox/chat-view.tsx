@@ -110,12 +110,14 @@ function MessageBubble({ message, onMediaLoad }: { message: SandboxMessage; onMe
     <li className={`message ${message.fromMe ? "message-mine" : "message-theirs"}${plain ? "" : " message-special"}`}>
       <span className="visually-hidden">{message.fromMe ? t("sandbox.chat.fromMe") : t("sandbox.chat.fromThem")}: </span>
       {message.file && <MessageFile file={message.file} onMediaLoad={onMediaLoad} />}
+      {message.isDeleted && <p className="message-text message-deleted">{t("sandbox.chat.deleted")}</p>}
       {text !== "" && (
         <p className="message-text">
           <bdi>{text}</bdi>
         </p>
       )}
       <p className="message-meta">
+        {message.isEdited && !message.isDeleted && <span className="message-edited">{t("sandbox.chat.edited")}</span>}
         <time dateTime={new Date(message.timestamp * 1000).toISOString()}>
           {formatDateTime(message.timestamp * 1000, { timeOnly: true })}
         </time>

@@ -1,0 +1,46 @@
+/** How a journaled message's fields change when it is edited or deleted for everyone. */
+
+interface Content {
+  journal: Record<string, unknown>;
+  messageData: Record<string, unknown>;
+}
+
+/** Text messages only can be edited, as on WhatsApp. */
+export const EDITABLE_TYPES: ReadonlySet<string> = new Set(["textMessage", "extendedTextMessage"]);
+
+/** The message with its new text, wherever its type keeps the text, marked edited by `editId`. */
+export function editedContent(content: Content, text: string, editId: string): Content {
+  const { journal, messageData } = content;
+  const extended = journal.extendedTextMessage as Record<string, unknown> | undefined;
+  const textData = messageData.textMessageData as Record<string, unknown> | undefined;
+  const extendedData = messageData.extendedTextMessageData as Record<string, unknown> | undefined;
+  return {
+    journal: {
+      ...journal,
+      textMessage: text,
+      ...(extended ? { extendedTextMessage: { ...extended, text } } : {}),
+      isEdited: true,
+      editedMessageId: editId,
+    },
+    messageData: {
+      ...messageData,
+      ...(textData ? { textMessageData: { ...textData, textMessage: text } } : {}),
+      ...(extendedData ? { extendedTextMessageData: { ...extendedData, text } } : {}),
+    },
+  };
+}
+
+/** The message marked deleted; what it said stays only for its own side's journal, as GREEN-API keeps it. */
+export function deletedContent(content: Content, idMessage: string): Content {
+  return { ...content, journal: { ...content.journal, isDeleted: true, deletedMessageId: idMessage } };
+}
+
+/** The notification fields of an edit (typeMessage editedMessage). */
+export function editedMessageData(text: string, idMessage: string): Record<string, unknown> {
+  return { typeMessage: "editedMessage", editedMessageData: { textMessage: text, stanzaId: idMessage } };
+}
+
+/** The notification fields of a deletion for everyone (typeMessage deletedMessage). */
+export function deletedMessageData(idMessage: string): Record<string, unknown> {
+  return { typeMessage: "deletedMessage", deletedMessageData: { stanzaId: idMessage } };
+}
