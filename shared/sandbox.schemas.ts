@@ -40,6 +40,8 @@ export const sandboxMessageSchema = z.object({
   typeMessage: z.string(),
   /** The file of an image, video, audio or document message; null for the other types. */
   file: sandboxFileSchema.nullable(),
+  /** A poll received: its options, whether several may be chosen, and this phone's vote (null before it voted). */
+  poll: z.object({ options: z.array(z.string()), multipleAnswers: z.boolean(), myVote: z.array(z.string()).nullable() }).nullable(),
   /** Its sender changed its text. */
   isEdited: z.boolean(),
   /** Its sender deleted it for everyone: its text and file are gone. */
@@ -66,6 +68,9 @@ export const sandboxFileFieldsSchema = z.strictObject({
   chatId: sandboxSendRequestSchema.shape.chatId,
   caption: z.string().max(20_000, "too_long").optional(),
 });
+
+/** A vote in a poll the phone received: the options chosen (none takes the vote back). */
+export const sandboxVoteRequestSchema = z.strictObject({ options: z.array(z.string().min(1).max(100)).max(12) });
 
 export const sandboxLinkRequestSchema = z.strictObject({
   /** The code from a QR link, or a pairing code typed by hand. */

@@ -37,6 +37,19 @@ export interface NetworkMessage {
   file?: MessageFile;
 }
 
+/** A vote in a poll: who chose which options, as the poll's sender sees it. */
+export interface PollVote {
+  /** The voter's chat, as seen from the instance that sent the poll. */
+  chatId: string;
+  /** The poll's idMessage. */
+  idMessage: string;
+  /** The vote's own id on the network. */
+  voteId: string;
+  voter: string;
+  options: string[];
+  timestamp: number;
+}
+
 /** A message's new text, as the sender's side names it. */
 export interface MessageEdit {
   /** The chat as seen from the side the edit is reported to. */
@@ -111,6 +124,8 @@ export interface ConnectorEvents {
   statusChanged(idInstance: number, idMessage: string, status: DeliveryStatus): Promise<void>;
   /** A message of the chat was edited by its sender (another party, or the linked phone itself). */
   messageEdited(idInstance: number, edit: MessageEdit, direction: "incoming" | "outgoing"): Promise<void>;
+  /** Someone voted in a poll the instance sent (`options` empty: the vote was taken back). */
+  pollVoted(idInstance: number, vote: PollVote): Promise<void>;
   /** A message of the chat was deleted for everyone by its sender. */
   messageDeleted(
     idInstance: number,

@@ -238,6 +238,16 @@ export interface ChatSettingTable {
   contact_last_name: string;
 }
 
+/** A voter's current choice in a poll an instance sent. */
+export interface PollVoteTable {
+  id_instance: number;
+  id_message: string;
+  voter: string;
+  /** JSON array of option names. */
+  options: string;
+  voted_at: number;
+}
+
 export interface WebhookDeadLetterTable {
   id_instance: number;
   receipt_id: number;
@@ -270,6 +280,10 @@ export interface SandboxMessageTable {
   file: string | null;
   is_edited: number;
   is_deleted: number;
+  /** JSON { options: string[], multipleAnswers } of a poll received; null otherwise. */
+  poll: string | null;
+  /** JSON string[]: this phone's vote in that poll; null before it voted. */
+  my_vote: string | null;
 }
 
 /** A sandbox instance's QR link code and pairing code, while one is shown. */
@@ -312,4 +326,5 @@ export interface Database {
   media_chunk: MediaChunkTable;
   media_file: MediaFileTable;
   chat_setting: ChatSettingTable;
+  poll_vote: PollVoteTable;
 }

@@ -110,6 +110,9 @@ export const ALL_NOTIFICATIONS = {
   outgoingMessageWebhook: "yes",
   outgoingAPIMessageWebhook: "yes",
   stateWebhook: "yes",
+  pollMessageWebhook: "yes",
+  editedMessageWebhook: "yes",
+  deletedMessageWebhook: "yes",
 } as const;
 
 /**

@@ -18,6 +18,13 @@ import type { AccountDataOwner } from "../../modules/accounts/accounts.service.j
 import { fileMessageContent } from "../../modules/messaging/file-message.js";
 import type { MessageEdit, MessageFile } from "../connector.js";
 
+/** A poll as the API sent it. */
+interface PollData {
+  name: string;
+  options: Array<{ optionName: string }>;
+  multipleAnswers: boolean;
+}
+
 /** What the chat list shows of a message deleted for everyone. */
 const DELETED_TEXT = "🚫";
 
@@ -285,6 +292,36 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
     return { idMessage: message.idMessage, typeMessage: message.typeMessage, status };
   }
 
+  /**
+   * A person votes in a poll their phone received (no option: the vote taken back). Answers
+   * why not when the phone has no such poll or the choice does not fit it.
+   */
+  async voteFromPhone(
+    phoneNumber: string,
+    peerNumber: string,
+    idMessage: string,
+    options: string[],
+  ): Promise<"voted" | "no-poll" | "bad-choice"> {
+    const received = await this.deps.sandbox.findReceived(phoneNumber, peerNumber, idMessage);
+    const poll =
+      received?.poll && !received.is_deleted ? (JSON.parse(received.poll) as { options: string[]; multipleAnswers: boolean }) : undefined;
+    if (!poll) return "no-poll";
+    const chosen = [...new Set(options)];
+    if (chosen.some((option) => !poll.options.includes(option)) || (!poll.multipleAnswers && chosen.length > 1)) return "bad-choice";
+    await this.deps.sandbox.setMyVote(phoneNumber, idMessage, chosen);
+    const vote = {
+      idMessage,
+      voteId: createPhoneMessageId(),
+      voter: chatIdOf(phoneNumber),
+      options: chosen,
+      timestamp: this.deps.clock.now(),
+    };
+    for (const instance of await this.linkedInstances(peerNumber)) {
+      await this.deps.events.pollVoted(instance.idInstance, { ...vote, chatId: chatIdOf(phoneNumber) });
+    }
+    return "voted";
+  }
+
   /** A person opens a chat on a sandbox phone: what they received is now read. */
   async readOnPhone(phoneNumber: string, peerNumber: string): Promise<void> {
     await this.markRead(phoneNumber, peerNumber);
@@ -310,41 +347,31 @@ export class SandboxNetwork implements MessengerConnector, AccountDataOwner {
           caption,
         })
       : null;
+    const pollData = message.typeMessage === "pollMessage" ? (message.journal.pollMessageData as PollData | undefined) : undefined;
+    const poll = pollData
+      ? JSON.stringify({ options: pollData.options.map((option) => option.optionName), multipleAnswers: pollData.multipleAnswers })
+      : null;
+    // The sender's copy and the recipient's differ only in whose they are.
+    const copy = (phone: string, peer: string, fromMe: boolean): SandboxMessageRow => ({
+      id: createSortableId(message.timestamp),
+      phone_number: phone,
+      peer_number: peer,
+      id_message: message.idMessage,
+      from_me: fromMe ? 1 : 0,
+      type_message: message.typeMessage,
+      text,
+      status: fromMe ? status : null,
+      is_read: fromMe ? 1 : 0,
+      created_at: message.timestamp,
+      file,
+      is_edited: 0,
+      is_deleted: 0,
+      poll,
+      my_vote: null,
+    });
     const copies: SandboxMessageRow[] = [];
-    if (await this.deps.sandbox.hasPhone(fromNumber)) {
-      copies.push({
-        id: createSortableId(message.timestamp),
-        phone_number: fromNumber,
-        peer_number: toNumber,
-        id_message: message.idMessage,
-        from_me: 1,
-        type_message: message.typeMessage,
-        text,
-        status,
-        is_read: 1,
-        created_at: message.timestamp,
-        file,
-        is_edited: 0,
-        is_deleted: 0,
-      });
-    }
-    if (exists && (await this.deps.sandbox.hasPhone(toNumber))) {
-      copies.push({
-        id: createSortableId(message.timestamp),
-        phone_number: toNumber,
-        peer_number: fromNumber,
-        id_message: message.idMessage,
-        from_me: 0,
-        type_message: message.typeMessage,
-        text,
-        status: null,
-        is_read: 0,
-        created_at: message.timestamp,
-        file,
-        is_edited: 0,
-        is_deleted: 0,
-      });
-    }
+    if (await this.deps.sandbox.hasPhone(fromNumber)) copies.push(copy(fromNumber, toNumber, true));
+    if (exists && (await this.deps.sandbox.hasPhone(toNumber))) copies.push(copy(toNumber, fromNumber, false));
     // Together: a crash between two writes would leave the sender's copy saying "delivered" alone.
     await this.deps.sandbox.addMessages(copies);
     if (!exists) return status;

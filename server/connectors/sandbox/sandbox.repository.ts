@@ -189,6 +189,28 @@ export class SandboxRepository {
     return this.db.selectFrom("sandbox_message").selectAll().where("id_message", "=", idMessage).execute();
   }
 
+  /** A phone's copy of a message it received. */
+  findReceived(phone: string, peer: string, idMessage: string): Promise<SandboxMessageRow | undefined> {
+    return this.db
+      .selectFrom("sandbox_message")
+      .selectAll()
+      .where("phone_number", "=", phone)
+      .where("peer_number", "=", peer)
+      .where("id_message", "=", idMessage)
+      .where("from_me", "=", 0)
+      .executeTakeFirst();
+  }
+
+  async setMyVote(phone: string, idMessage: string, options: string[]): Promise<void> {
+    await this.db
+      .updateTable("sandbox_message")
+      .set({ my_vote: JSON.stringify(options) })
+      .where("phone_number", "=", phone)
+      .where("id_message", "=", idMessage)
+      .where("from_me", "=", 0)
+      .execute();
+  }
+
   /** Every phone's copy of a message takes its sender's edit. */
   async editCopies(idMessage: string, text: string): Promise<void> {
     await this.db.updateTable("sandbox_message").set({ text, is_edited: 1 }).where("id_message", "=", idMessage).execute();

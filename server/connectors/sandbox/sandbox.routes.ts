@@ -8,6 +8,7 @@ import {
   sandboxFileFieldsSchema,
   sandboxFileSchema,
   sandboxLinkRequestSchema,
+  sandboxVoteRequestSchema,
   sandboxMessageSchema,
   sandboxPhoneSchema,
   sandboxSendRequestSchema,
@@ -34,6 +35,13 @@ function shownOf(row: SandboxMessageRow): { text: string; file: z.infer<typeof s
   if (!stored?.success) return { text: row.text, file: null };
   const { caption, ...file } = stored.data;
   return { text: caption, file };
+}
+
+/** A poll the phone received, with its own vote; null for any other message. */
+function pollOfRow(row: SandboxMessageRow): { options: string[]; multipleAnswers: boolean; myVote: string[] | null } | null {
+  if (!row.poll || row.from_me === 1 || row.is_deleted === 1) return null;
+  const poll = JSON.parse(row.poll) as { options: string[]; multipleAnswers: boolean };
+  return { ...poll, myVote: row.my_vote ? (JSON.parse(row.my_vote) as string[]) : null };
 }
 
 const phoneParams = z.object({ number: phoneNumberSchema });
@@ -113,6 +121,7 @@ export async function sandboxRoutes(
           ...(row.is_deleted === 1 ? { text: "", file: null } : shownOf(row)),
           isEdited: row.is_edited === 1,
           isDeleted: row.is_deleted === 1,
+          poll: pollOfRow(row),
           typeMessage: row.type_message,
           status: row.from_me === 1 ? ((row.status ?? "sent") as "sent") : null,
           timestamp: Math.floor(row.created_at / 1000),
@@ -182,10 +191,28 @@ export async function sandboxRoutes(
         : null,
       isEdited: false,
       isDeleted: false,
+      poll: null,
       status: status === "noAccount" ? ("noAccount" as const) : ("delivered" as const),
       timestamp: Math.floor(clock.now() / 1000),
     };
   }
+
+  app.post(
+    "/phones/:number/chats/:chatId/messages/:idMessage/vote",
+    { schema: { params: chatParams.extend({ idMessage: z.string().min(1).max(64) }), body: sandboxVoteRequestSchema } },
+    async (request, reply) => {
+      await requireOwned(request);
+      const voted = await network.voteFromPhone(
+        request.params.number,
+        phoneOf(request.params.chatId),
+        request.params.idMessage,
+        request.body.options,
+      );
+      if (voted === "no-poll") throw new AppError("not_found");
+      if (voted === "bad-choice") throw fieldError("options", "invalid");
+      return reply.status(204).send();
+    },
+  );
 
   app.post("/phones/:number/chats/:chatId/read", { schema: { params: chatParams } }, async (request, reply) => {
     await requireOwned(request);

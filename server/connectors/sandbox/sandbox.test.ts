@@ -103,6 +103,8 @@ describe("a message's copies", () => {
       file: null,
       is_edited: 0,
       is_deleted: 0,
+      poll: null,
+      my_vote: null,
     });
     await sandbox.addMessages([copy("copy-a", "FIRST", 1)]);
     // The recipient's copy fails (its id is taken): the sender's is not left behind alone.

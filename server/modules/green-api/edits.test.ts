@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, registerPerson, type Client, type TestApp } from "../../test/build-test-app.js";
-import {
-  ALL_NOTIFICATIONS,
-  callApi,
-  createLinkedTestInstance,
-  drainNotifications,
-  flushSends,
-  settle,
-  type TestInstance,
-} from "../../test/instances.js";
+import { callApi, createLinkedTestInstance, drainNotifications, flushSends, settle, type TestInstance } from "../../test/instances.js";
 
 let harness: TestApp;
 let client: Client;
 let alice: TestInstance & { phone: string };
 let bob: TestInstance & { phone: string };
-const changes = { ...ALL_NOTIFICATIONS, editedMessageWebhook: "yes", deletedMessageWebhook: "yes" };
 
 beforeAll(async () => {
   harness = await buildTestApp();
   ({ client } = await registerPerson(harness.app));
-  alice = await createLinkedTestInstance(harness, client, "79005550600", changes);
-  bob = await createLinkedTestInstance(harness, client, "79005550601", changes);
+  alice = await createLinkedTestInstance(harness, client, "79005550600");
+  bob = await createLinkedTestInstance(harness, client, "79005550601");
 });
 afterAll(async () => {
   await harness.close();

@@ -87,7 +87,8 @@ describe("two linked instances talk through the sandbox", () => {
 
   it("sends locations, contacts, polls and forwards with their journal and notification shapes", async () => {
     const alice = await linkedInstance();
-    const bob = await linkedInstance({ incomingWebhook: "yes" });
+    // Polls reach the owner only with pollMessageWebhook on, as GREEN-API's do.
+    const bob = await linkedInstance({ incomingWebhook: "yes", pollMessageWebhook: "yes" });
     const chatId = `${bob.phone}@c.us`;
     const location = (
       await send(alice, "sendLocation", { chatId, latitude: 51.5, longitude: -0.12, nameLocation: "Office", address: "1 Main St" })

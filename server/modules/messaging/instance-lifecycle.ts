@@ -1,11 +1,12 @@
 import type { InstanceState } from "../../../shared/green-api.js";
 import type { Clock } from "../../clock.js";
-import type { ConnectorEvents, DeliveryStatus, MessageEdit, MessageFile, NetworkMessage } from "../../connectors/connector.js";
+import type { ConnectorEvents, DeliveryStatus, MessageEdit, MessageFile, NetworkMessage, PollVote } from "../../connectors/connector.js";
 import type { ConnectorRegistry } from "../../connectors/connector-registry.js";
 import type { Instance, StoredMessage } from "./instance.js";
 import type { InstancesRepository } from "./instances.repository.js";
 import type { MessagesRepository } from "./messages.repository.js";
 import type { NotificationQueue } from "./notification-queue.js";
+import type { PollVotesRepository } from "./poll-votes.repository.js";
 import { phoneOf } from "./ids.js";
 import { withFileCopy } from "./file-message.js";
 import { deletedContent, deletedMessageData, editedContent, editedMessageData } from "./message-changes.js";
@@ -14,6 +15,13 @@ import { deletedContent, deletedMessageData, editedContent, editedMessageData } 
 export interface FileCopies {
   share(id: string, owner: { userId: string; idInstance: number }, options: { received: true }): Promise<MessageFile | undefined>;
   remove(id: string): Promise<void>;
+}
+
+/** A poll's fields in the journal, as sendPoll wrote them. */
+interface PollMessageData {
+  name: string;
+  options: Array<{ optionName: string }>;
+  multipleAnswers: boolean;
 }
 
 /** How long an instance stays "starting" after linking, a reboot or new settings. */
@@ -60,6 +68,7 @@ export class InstanceLifecycle implements ConnectorEvents {
       instances: InstancesRepository;
       messages: MessagesRepository;
       notifications: NotificationQueue;
+      pollVotes: PollVotesRepository;
       clock: Clock;
       files: FileCopies;
     },
@@ -189,7 +198,9 @@ export class InstanceLifecycle implements ConnectorEvents {
     if (!instance?.wid) return;
     const message = await this.journalOnce(instance, received, "incoming", { status: "", sendByApi: false });
     if (!message) return;
-    if (instance.settings.incomingWebhook === "yes") {
+    // Polls reach the owner only with pollMessageWebhook on too, as GREEN-API's do.
+    const isPollHeld = message.typeMessage === "pollMessage" && instance.settings.pollMessageWebhook !== "yes";
+    if (instance.settings.incomingWebhook === "yes" && !isPollHeld) {
       await this.notify(
         instance,
         "incomingMessageReceived",
@@ -257,6 +268,37 @@ export class InstanceLifecycle implements ConnectorEvents {
         messageData: notification.messageData,
       },
       change.timestamp,
+    );
+  }
+
+  /**
+   * A vote in one of the instance's polls: kept as the voter's current choice, and told as
+   * pollUpdateMessage with every option's voters (incomingWebhook and pollMessageWebhook on).
+   */
+  async pollVoted(idInstance: number, vote: PollVote): Promise<void> {
+    const instance = await this.deps.instances.find(idInstance);
+    if (!instance?.wid) return;
+    const poll = await this.deps.messages.find(idInstance, vote.chatId, vote.idMessage);
+    const data = poll?.direction === "outgoing" ? (poll.journal.pollMessageData as PollMessageData | undefined) : undefined;
+    if (!data) return;
+    const choices = await this.deps.pollVotes.vote(idInstance, vote.idMessage, vote.voter, vote.options, vote.timestamp);
+    if (instance.settings.incomingWebhook !== "yes" || instance.settings.pollMessageWebhook !== "yes") return;
+    const votes = data.options.map(({ optionName }) => ({
+      optionName,
+      optionVoters: [...choices].filter(([, chosen]) => chosen.includes(optionName)).map(([voter]) => voter),
+    }));
+    await this.notify(
+      instance,
+      "incomingMessageReceived",
+      {
+        idMessage: vote.voteId,
+        senderData: { chatId: vote.chatId, chatName: "", sender: vote.voter, senderName: "", senderContactName: "" },
+        messageData: {
+          typeMessage: "pollUpdateMessage",
+          pollMessageData: { stanzaId: vote.idMessage, name: data.name, votes, multipleAnswers: data.multipleAnswers },
+        },
+      },
+      vote.timestamp,
     );
   }
 

@@ -15,6 +15,7 @@ import { InstancesRepository } from "./instances.repository.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessagesRepository } from "./messages.repository.js";
 import { ChatSettingsRepository } from "./chat-settings.repository.js";
+import { PollVotesRepository } from "./poll-votes.repository.js";
 import { MessagingService } from "./messaging.service.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { SendLoop } from "./send-loop.js";
@@ -61,7 +62,14 @@ export function createMessagingCore(deps: {
   const instances = new InstancesRepository(db, signals);
   const messages = new MessagesRepository(db);
   const notifications = new NotificationQueue(db, clock, signals);
-  const lifecycle = new InstanceLifecycle({ instances, messages, notifications, clock, files: deps.files });
+  const lifecycle = new InstanceLifecycle({
+    instances,
+    messages,
+    notifications,
+    pollVotes: new PollVotesRepository(db),
+    clock,
+    files: deps.files,
+  });
   lifecycle.attach(connectors);
   const leases = new InstanceLeases({
     repository: sqliteHandleOf(db) ? undefined : new LeasesRepository(db),

@@ -44,6 +44,11 @@ export async function sendSandboxFile(number: string, chatId: string, file: File
   return parseAnswer(messageAnswer, await apiUpload(`${phonePath(number)}/files`, form)).message;
 }
 
+/** Votes in a poll the phone received; no option takes the vote back. */
+export async function votePoll(number: string, chatId: string, idMessage: string, options: string[]): Promise<void> {
+  await apiRequest("POST", `${chatPath(number, chatId)}/messages/${encodeURIComponent(idMessage)}/vote`, { options });
+}
+
 /** Marks the chat read on the phone, which is how the sender sees "read". */
 export async function markChatRead(number: string, chatId: string): Promise<void> {
   await apiRequest("POST", `${chatPath(number, chatId)}/read`);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { sandboxFileFieldsSchema } from "../../../../shared/sandbox.schemas.js";
@@ -12,6 +12,7 @@ import { TextField } from "../../components/text-field.js";
 import { usePolling } from "../../components/use-polling.js";
 import { SANDBOX_REFRESH_MS } from "./constants.js";
 import { MessageFile } from "./message-file.js";
+import { PollVote } from "./poll-vote.js";
 
 const textSchema = z.object({ text: z.string().trim().min(1, "required").max(20_000, "too_long") });
 /** With a file attached, the text box holds its caption, which may be empty. */
@@ -81,7 +82,14 @@ export function ChatView({ number, chatId, onSent, onClose }: ChatViewProps) {
         {messages !== null && messages.length === 0 && <p className="muted chat-empty">{t("sandbox.chat.empty")}</p>}
         <ol className="messages">
           {messages?.map((message) => (
-            <MessageBubble key={message.idMessage} message={message} onMediaLoad={followIfAtBottom} />
+            <MessageBubble
+              key={message.idMessage}
+              message={message}
+              onMediaLoad={followIfAtBottom}
+              vote={(poll) => (
+                <PollVote number={number} chatId={chatId} idMessage={message.idMessage} poll={poll} onVoted={() => void refresh()} />
+              )}
+            />
           ))}
         </ol>
       </div>
@@ -101,7 +109,14 @@ export function ChatView({ number, chatId, onSent, onClose }: ChatViewProps) {
   );
 }
 
-function MessageBubble({ message, onMediaLoad }: { message: SandboxMessage; onMediaLoad: () => void }) {
+interface MessageBubbleProps {
+  message: SandboxMessage;
+  onMediaLoad: () => void;
+  /** The voting controls of a poll received. */
+  vote: (poll: NonNullable<SandboxMessage["poll"]>) => ReactNode;
+}
+
+function MessageBubble({ message, onMediaLoad, vote }: MessageBubbleProps) {
   const { t } = useTranslation();
   // Under a file, its caption, if any.
   const { text } = message;
@@ -111,6 +126,7 @@ function MessageBubble({ message, onMediaLoad }: { message: SandboxMessage; onMe
       <span className="visually-hidden">{message.fromMe ? t("sandbox.chat.fromMe") : t("sandbox.chat.fromThem")}: </span>
       {message.file && <MessageFile file={message.file} onMediaLoad={onMediaLoad} />}
       {message.isDeleted && <p className="message-text message-deleted">{t("sandbox.chat.deleted")}</p>}
+      {message.poll && vote(message.poll)}
       {text !== "" && (
         <p className="message-text">
           <bdi>{text}</bdi>

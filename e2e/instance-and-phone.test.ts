@@ -29,6 +29,7 @@ interface ReceivedNotification {
     messageData?: {
       typeMessage?: string;
       fileMessageData?: { downloadUrl?: string; caption?: string; fileName?: string; mimeType?: string };
+      pollMessageData?: unknown;
     };
   };
 }
@@ -79,12 +80,13 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * Files, end to end: the instance sends a picture from the API tab's file picker
- * (sendFileByUpload on its mediaUrl), a sandbox phone shows it and answers with a document
- * from its attach control; the instance hears of it through receiveNotification, and the bytes
- * behind downloadFile's link are the very bytes the phone sent.
+ * An instance and a sandbox phone, end to end. Files: the instance sends a picture from the API
+ * tab's file picker (sendFileByUpload on its mediaUrl), the phone shows it and answers with a
+ * document from its attach control; the instance hears of it through receiveNotification, and the
+ * bytes behind downloadFile's link are the very bytes the phone sent. A poll: the instance asks,
+ * the phone votes, the instance hears the tally as pollUpdateMessage.
  */
-describe("files between an instance and a sandbox phone", () => {
+describe("an instance and a sandbox phone exchange files and a poll", () => {
   const env = useConsoleAndBrowser();
   const step = sequentialSteps();
 
@@ -129,8 +131,10 @@ describe("files between an instance and a sandbox phone", () => {
     await expect.poll(() => credential(env.page, "apiTokenInstance").textContent()).toMatch(/^[0-9a-f]{50}$/);
     apiTokenInstance = (await credential(env.page, "apiTokenInstance").textContent()) ?? "";
 
-    // Incoming messages are notified only with incomingWebhook on; saving restarts the instance.
-    expect(await callApi("setSettings", { verb: "POST", body: { incomingWebhook: "yes" } })).toEqual({ saveSettings: true });
+    // Incoming messages are notified only with incomingWebhook on, poll votes with pollMessageWebhook too; saving restarts the instance.
+    expect(await callApi("setSettings", { verb: "POST", body: { incomingWebhook: "yes", pollMessageWebhook: "yes" } })).toEqual({
+      saveSettings: true,
+    });
     await stateBadge(env.page, "Not authorized").waitFor({ timeout: 10_000 });
 
     sandbox = await env.context.newPage();
@@ -231,33 +235,64 @@ describe("files between an instance and a sandbox phone", () => {
     expect(await seriousAxeViolations(page), "a phone showing a picture and a document").toEqual([]);
   });
 
-  step("the instance receives a documentMessage; downloadFile's link serves the bytes the phone sent", async () => {
+  /** Reads (and deletes) notifications until one of `typeMessage` arrives, as an integration polls. */
+  async function receiveUntil(typeMessage: string): Promise<ReceivedNotification["body"]> {
     const typesSeen: string[] = [];
-    let documentNotification: ReceivedNotification | undefined;
-    for (let attempt = 1; attempt <= 15 && documentNotification === undefined; attempt += 1) {
+    for (let attempt = 1; attempt <= 15; attempt += 1) {
       const notification = (await callApi("receiveNotification", {
         verb: "GET",
         path: "?receiveTimeout=5",
       })) as ReceivedNotification | null;
       if (notification === null) continue; // nothing queued within receiveTimeout: ask again
       typesSeen.push(`${notification.body.typeWebhook}/${notification.body.messageData?.typeMessage ?? "-"}`);
-      if (notification.body.typeWebhook === "incomingMessageReceived" && notification.body.messageData?.typeMessage === "documentMessage") {
-        documentNotification = notification;
-      }
       expect(await callApi("deleteNotification", { verb: "DELETE", path: `/${notification.receiptId}` })).toEqual({ result: true });
+      if (notification.body.typeWebhook === "incomingMessageReceived" && notification.body.messageData?.typeMessage === typeMessage) {
+        return notification.body;
+      }
     }
-    expect(documentNotification, `the document among the notifications (saw ${typesSeen.join(", ") || "none"})`).toBeDefined();
-    const body = documentNotification?.body;
-    expect(body?.senderData?.chatId).toBe(`${otherNumber}@c.us`);
-    expect(body?.messageData?.fileMessageData).toMatchObject({ fileName: report.name, caption: reportCaption, mimeType: report.mimeType });
+    throw new Error(`no ${typeMessage} among the notifications (saw ${typesSeen.join(", ") || "none"})`);
+  }
+
+  step("the instance receives a documentMessage; downloadFile's link serves the bytes the phone sent", async () => {
+    const body = await receiveUntil("documentMessage");
+    expect(body.senderData?.chatId).toBe(`${otherNumber}@c.us`);
+    expect(body.messageData?.fileMessageData).toMatchObject({ fileName: report.name, caption: reportCaption, mimeType: report.mimeType });
 
     const download = (await callApi("downloadFile", {
       verb: "POST",
-      body: { chatId: `${otherNumber}@c.us`, idMessage: body?.idMessage },
+      body: { chatId: `${otherNumber}@c.us`, idMessage: body.idMessage },
     })) as { downloadUrl?: unknown };
     expect(typeof download.downloadUrl).toBe("string");
     const fetched = await fetch(String(download.downloadUrl));
     expect(fetched.status).toBe(200);
     expect(sha256(new Uint8Array(await fetched.arrayBuffer())), "the document's bytes, unchanged").toBe(sha256(report.buffer));
+  });
+
+  step("the instance asks a poll; the phone picks an option and votes; the instance hears the tally", async () => {
+    const poll = (await callApi("sendPoll", {
+      verb: "POST",
+      body: { chatId: `${otherNumber}@c.us`, message: "Which day?", options: [{ optionName: "Monday" }, { optionName: "Friday" }] },
+    })) as { idMessage: string };
+    const page = sandboxPage();
+    const panel = phonePanel(page, otherNumber);
+    const options = panel.getByRole("group", { name: "Poll options", exact: true });
+    await options.waitFor({ timeout: 15_000 });
+    await options.getByRole("radio", { name: "Friday", exact: true }).check();
+    await options.getByRole("button", { name: "Vote", exact: true }).click();
+    await options.getByRole("button", { name: "Change my vote", exact: true }).waitFor();
+    expect(await options.getByRole("radio", { name: "Friday", exact: true }).isChecked()).toBe(true);
+    expect(await seriousAxeViolations(page), "a phone showing a poll").toEqual([]);
+
+    const update = await receiveUntil("pollUpdateMessage");
+    expect(update.senderData?.chatId).toBe(`${otherNumber}@c.us`);
+    expect(update.messageData?.pollMessageData).toEqual({
+      stanzaId: poll.idMessage,
+      name: "Which day?",
+      votes: [
+        { optionName: "Monday", optionVoters: [] },
+        { optionName: "Friday", optionVoters: [`${otherNumber}@c.us`] },
+      ],
+      multipleAnswers: false,
+    });
   });
 });
