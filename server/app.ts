@@ -46,6 +46,9 @@ import type { LookupFunction } from "node:net";
 import { createGuardedDispatcher } from "./security/outbound-guard.js";
 import { createMediaService } from "./modules/media/media.module.js";
 import { mediaRoutes } from "./modules/media/media.routes.js";
+import { PartnersService } from "./modules/partners/partners.service.js";
+import { PartnerTokensRepository } from "./modules/partners/partner-tokens.repository.js";
+import { partnersRoutes } from "./modules/partners/partners.routes.js";
 import type { MediaService } from "./modules/media/media.service.js";
 
 export interface AppDependencies {
@@ -124,6 +127,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
   });
   const secretKey = loadOrCreateSecretKey(config.secretKey, config.secretKeyFile);
+  const secretBox = new SecretBox(secretKey);
   // Files by URL leave through the same address guard as webhooks, under the same policy.
   const fileFetchDispatcher = createGuardedDispatcher(config.outboundPolicy, {
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
@@ -142,7 +146,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     clock,
     log: app.log,
     connectors,
-    secretBox: new SecretBox(secretKey),
+    secretBox,
     audit,
     nodeId: config.nodeId,
     webhookPoster: webhookTransport.sender,
@@ -169,10 +173,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate("webhooks", core.webhooks);
   app.decorate("connectorEvents", core.events);
 
+  const partners = new PartnersService({
+    tokens: new PartnerTokensRepository(db),
+    secretBox,
+    audit,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   await app.register(greenApiRoutes, {
     services: { messaging, media, clock },
     hasRateLimits: config.hasApiRateLimits,
     redisUrl: config.redisUrl,
+    partner: { partners, instances, publicUrl: config.publicUrl },
   });
 
   await app.register(mediaRoutes, { media });
@@ -210,6 +222,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
             await consoleApi.register(accountsRoutes, { accounts, isHttps: config.isHttps });
             await consoleApi.register(instancesRoutes, { instances });
             await consoleApi.register(webhooksRoutes, { instances, webhooks: core.webhooks });
+            await consoleApi.register(partnersRoutes, { partners });
           },
           { prefix: "/console" },
         );

@@ -156,3 +156,19 @@ export const endOtherSessionsResponseSchema = z.object({ ended: z.number().int()
 /** Deleting the account asks for the current password again. */
 export const accountDeletionRequestSchema = z.strictObject({ currentPassword: presentedPasswordSchema });
 export type AccountDeletionRequest = z.input<typeof accountDeletionRequestSchema>;
+
+/**
+ * The partner API (`{partnerApiUrl}/partner/{method}/{partnerToken}`: getInstances,
+ * createInstance, deleteInstanceAccount) for the account's own instances.
+ * GET /api/console/account/partner answers this; POST /api/console/account/partner/token creates
+ * the token or replaces it (the old one stops at once) and answers it; GET
+ * /api/console/account/partner/token reveals it (404 not_found while there is none). Both are
+ * audited.
+ */
+export const partnerViewSchema = z.object({
+  partnerApiUrl: z.string(),
+  hasToken: z.boolean(),
+});
+export type PartnerView = z.infer<typeof partnerViewSchema>;
+
+export const partnerTokenResponseSchema = z.object({ partnerToken: z.string() });

@@ -18,6 +18,7 @@ import * as mediaFiles from "./migrations/2026-11-29-0010-media-files.js";
 import * as chatSettings from "./migrations/2026-11-29-0011-chat-settings.js";
 import * as editsAndDeletes from "./migrations/2026-11-29-0012-edits-and-deletes.js";
 import * as pollVotes from "./migrations/2026-11-29-0013-poll-votes.js";
+import * as partnerTokens from "./migrations/2026-11-29-0014-partner-tokens.js";
 
 /** Listed by hand so that the compiled server needs no directory scan; names sort in run order. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-29-0011-chat-settings": chatSettings,
   "2026-11-29-0012-edits-and-deletes": editsAndDeletes,
   "2026-11-29-0013-poll-votes": pollVotes,
+  "2026-11-29-0014-partner-tokens": partnerTokens,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -238,6 +238,14 @@ export interface ChatSettingTable {
   contact_last_name: string;
 }
 
+/** An account's partner token: its SHA-256, and sealed to show it again. */
+export interface PartnerTokenTable {
+  user_id: string;
+  token_hash: string;
+  token_sealed: string;
+  created_at: number;
+}
+
 /** A voter's current choice in a poll an instance sent. */
 export interface PollVoteTable {
   id_instance: number;
@@ -327,4 +335,5 @@ export interface Database {
   media_file: MediaFileTable;
   chat_setting: ChatSettingTable;
   poll_vote: PollVoteTable;
+  partner_token: PartnerTokenTable;
 }

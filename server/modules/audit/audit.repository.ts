@@ -24,6 +24,8 @@ export const AUDIT_EVENTS = [
   "token_rotated",
   "webhook_secret_revealed",
   "webhook_secret_rotated",
+  "partner_token_revealed",
+  "partner_token_rotated",
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -11,6 +11,9 @@ import { serviceMethods } from "./methods/service.js";
 import { fileMethods } from "./methods/files.js";
 import { buttonMethods } from "./methods/buttons.js";
 import { editMethods } from "./methods/edits.js";
+import { registerPartnerRoutes } from "./partner.routes.js";
+import type { PartnersService } from "../partners/partners.service.js";
+import type { InstancesService } from "../instances/instances.service.js";
 import { fileProblem, receiveUpload, type ReceivedUpload } from "./uploads.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { requestOrigin } from "../../plugins/console-guard.js";
@@ -68,7 +71,13 @@ function sendError(reply: FastifyReply, error: GreenApiError) {
 /** The GREEN-API-compatible surface: /waInstance{id}/{method}/{token}[/{receiptId}]. */
 export async function greenApiRoutes(
   app: FastifyInstance,
-  options: { services: GreenApiServices; hasRateLimits: boolean; redisUrl?: string | undefined },
+  options: {
+    services: GreenApiServices;
+    hasRateLimits: boolean;
+    redisUrl?: string | undefined;
+    /** The partner API: the account a partner token names, and its instances. */
+    partner: { partners: PartnersService; instances: InstancesService; publicUrl: string };
+  },
 ): Promise<void> {
   const { services, hasRateLimits, redisUrl } = options;
   // With REDIS_URL every node counts against one shared limit; without it, or without limits, in this process.
@@ -194,6 +203,7 @@ export async function greenApiRoutes(
       });
     }
   }
+  registerPartnerRoutes(app, { ...options.partner, messaging: services.messaging, bodyLimit: API_BODY_LIMIT }, EVERY_ANSWER_HEADERS);
   // Any other path of the API's shapes is the API's 404 (as text, with CORS), never the console's page.
   const notServed = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(EVERY_ANSWER_HEADERS);

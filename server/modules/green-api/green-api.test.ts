@@ -44,7 +44,7 @@ describe("routing and authentication", () => {
       `/waInstance${instance.idInstance}`,
       `/waInstance${instance.idInstance}/getStateInstance`,
       `/waInstance${instance.idInstance}/getStateInstance/${instance.token}/1/2`,
-      "/partner/getInstances/0123456789abcdef",
+      "/partner/getInstances",
       "/v3/anything",
     ]) {
       const answer = await harness.app.inject({ method: "GET", url });
