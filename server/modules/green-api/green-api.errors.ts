@@ -36,7 +36,9 @@ function detailOf(issue: z.core.$ZodIssue): string {
     case "unrecognized_keys":
       return `'${issue.keys[0]}' is not allowed`;
     case "too_small":
-      if (issue.origin === "string") return `'${field}' is not allowed to be empty`;
+      // A longer minimum than one character has its own words (quoted message ids).
+      if (issue.origin === "string")
+        return Number(issue.minimum) > 1 && issue.message.includes("'") ? issue.message : `'${field}' is not allowed to be empty`;
       if (issue.origin === "array") return `'${field}' must contain at least ${String(issue.minimum)} items`;
       return `'${field}' must be greater than or equal to ${String(issue.minimum)}`;
     case "too_big":

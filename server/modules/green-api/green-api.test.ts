@@ -96,6 +96,10 @@ describe("routing and authentication", () => {
       [{ chatId: "79001234567@c.us", message: "" }, "Validation failed. Details: 'message' is not allowed to be empty"],
       [{ chatId: "79001234567@c.us", message: 5 }, "Validation failed. Details: 'message' must be a string"],
       [{ chatId: "79001234567@c.us", message: "hi", extra: 1 }, "Validation failed. Details: 'extra' is not allowed"],
+      [
+        { chatId: "79001234567@c.us", message: "hi", quotedMessageId: "BAE5" },
+        "Validation failed. Details: 'message id' must be at least 16 symbols",
+      ],
     ];
     for (const [body, text] of cases) {
       const response = await callApi(harness.app, instance, "POST", "sendMessage", { body });

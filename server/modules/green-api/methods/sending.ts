@@ -13,7 +13,8 @@ export const chatId = (field = "chatId") =>
       /^(\d{5,20}@c\.us|[\d-]{5,40}@g\.us|\d{5,20}@lid)$/,
       `'${field}' must be one of the next formats: 'phone_number@c.us' or 'group_id@g.us'`,
     );
-export const messageId = z.string().min(16, "'quotedMessageId' must be at least 16 symbols").max(64);
+/** A quoted message's id, worded as GREEN-API's validator words a short one. */
+export const messageId = z.string().min(16, "'message id' must be at least 16 symbols").max(64);
 /** Optional fields also accept null: the official SDK's typings send null for what is not given. */
 export const optional = <Schema extends z.ZodType>(schema: Schema) => schema.nullish().transform((value) => value ?? undefined);
 
