@@ -7,6 +7,7 @@ import { newConsoleContext, sessionCookie } from "./fixtures/browser.js";
 import { useConsoleAndBrowser } from "./fixtures/console-and-browser.js";
 import { expectConsole, expectLoginForm, fieldErrorBeside, passwordField, submitLogin, submitRegistration } from "./fixtures/console-ui.js";
 import { t } from "./fixtures/i18n.js";
+import { credential } from "./fixtures/instance-ui.js";
 import { sequentialSteps } from "./fixtures/steps.js";
 
 function strengthMeter(page: Page): Locator {
@@ -43,6 +44,17 @@ async function openAccountTab(page: Page): Promise<void> {
   await page.getByRole("heading", { name: "Account", level: 1 }).waitFor();
 }
 
+/** The Account tab's Partner API card. */
+function partnerCard(page: Page): Locator {
+  return page.getByRole("region", { name: "Partner API", exact: true });
+}
+
+/** getInstances of the partner API with this token, called as a partner's program calls it. */
+async function partnerGetInstances(apiUrl: string, partnerToken: string): Promise<{ status: number; body: unknown }> {
+  const answer = await fetch(`${apiUrl}/partner/getInstances/${partnerToken}`);
+  return { status: answer.status, body: await answer.json() };
+}
+
 /** What the console's session check answers in this browser profile: 200 signed in, 401 not. */
 async function sessionCheckStatus(context: BrowserContext): Promise<number> {
   return (await context.request.get("/api/console/session")).status();
@@ -50,9 +62,9 @@ async function sessionCheckStatus(context: BrowserContext): Promise<number> {
 
 /**
  * The Account tab's own parts: the strength meter of a password being chosen, the list of
- * signed-in sessions and ending them, the data export, and deleting the account.
+ * signed-in sessions and ending them, the data export, the partner token, and deleting the account.
  */
-describe("the Account tab: sessions, data export and account deletion", () => {
+describe("the Account tab: sessions, data export, partner token and account deletion", () => {
   const env = useConsoleAndBrowser();
   const step = sequentialSteps();
 
@@ -62,6 +74,7 @@ describe("the Account tab: sessions, data export and account deletion", () => {
   const elsewhere: BrowserContext[] = [];
   let idInstance = "";
   let apiTokenInstance = "";
+  let partnerToken = "";
 
   async function signInElsewhere(): Promise<BrowserContext> {
     const context = await newConsoleContext(env.browser, env.server.url);
@@ -243,6 +256,57 @@ describe("the Account tab: sessions, data export and account deletion", () => {
     expect(text).not.toContain(password);
     // The page is still the Account tab: the download did not navigate away.
     expect(new URL(env.page.url()).pathname).toBe("/console/account");
+  });
+
+  step("Create partner token shows a new token, which the partner API takes: getInstances lists the account's instance", async () => {
+    const card = partnerCard(env.page);
+    await card.getByText(t("en", "account.partner.none"), { exact: true }).waitFor();
+    expect(await credential(env.page, "partnerApiUrl").textContent()).toBe(env.server.url);
+    expect(await card.getByRole("button", { name: "Show token", exact: true }).count(), "no token to show yet").toBe(0);
+
+    await card.getByRole("button", { name: "Create partner token", exact: true }).click();
+    await card.getByRole("status").getByText(t("en", "account.partner.created"), { exact: true }).waitFor();
+    const token = credential(env.page, "partnerToken");
+    await expect.poll(() => token.textContent(), { message: "the new token is shown at once" }).toMatch(/^[0-9a-f]{50}$/);
+    partnerToken = (await token.textContent()) ?? "";
+    const regenerate = card.getByRole("button", { name: "Regenerate partner token", exact: true });
+    expect(await regenerate.evaluate((button) => button === document.activeElement), "the focus stays on the button").toBe(true);
+    expect(await seriousAxeViolations(env.page), "the Partner API card with its token").toEqual([]);
+
+    // On a fresh page the token is hidden again, and Show fetches it from the server.
+    await env.page.reload();
+    await card.getByRole("button", { name: "Show token", exact: true }).click();
+    await expect.poll(() => token.textContent()).toBe(partnerToken);
+
+    const { status, body } = await partnerGetInstances(env.server.url, partnerToken);
+    expect(status).toBe(200);
+    expect(Array.isArray(body), JSON.stringify(body)).toBe(true);
+    expect((body as { idInstance: number }[]).map((instance) => String(instance.idInstance))).toEqual([idInstance]);
+  });
+
+  step("Regenerate partner token, once confirmed, shows a new token; the old one is refused at once", async () => {
+    const card = partnerCard(env.page);
+    await card.getByRole("button", { name: "Regenerate partner token", exact: true }).click();
+    const dialog = env.page.getByRole("dialog", { name: "Regenerate partner token", exact: true });
+    await dialog.getByText(t("en", "account.partner.regenerateDialog.message"), { exact: true }).waitFor();
+    expect(await seriousAxeViolations(env.page), "the confirmation dialog").toEqual([]);
+    await dialog.getByRole("button", { name: "Regenerate", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    await card.getByRole("status").getByText(t("en", "account.partner.regenerated"), { exact: true }).waitFor();
+    // The new token comes with the message, shown.
+    const renewed = (await credential(env.page, "partnerToken").textContent()) ?? "";
+    expect(renewed).toMatch(/^[0-9a-f]{50}$/);
+    expect(renewed).not.toBe(partnerToken);
+
+    // GREEN-API's partner API refuses a token with a 200 that says 401.
+    expect(await partnerGetInstances(env.server.url, partnerToken)).toEqual({
+      status: 200,
+      body: { code: 401, description: "Unauthorized" },
+    });
+    const { status, body } = await partnerGetInstances(env.server.url, renewed);
+    expect(status).toBe(200);
+    expect(Array.isArray(body), JSON.stringify(body)).toBe(true);
   });
 
   step("Delete account with a wrong password says so beside the password field and keeps the account", async () => {

@@ -1,10 +1,17 @@
-import { accountResponseSchema, accountSessionsResponseSchema, endOtherSessionsResponseSchema } from "../../../shared/accounts.schemas.js";
+import {
+  accountResponseSchema,
+  accountSessionsResponseSchema,
+  endOtherSessionsResponseSchema,
+  partnerTokenResponseSchema,
+  partnerViewSchema,
+} from "../../../shared/accounts.schemas.js";
 import type {
   AccountDeletionRequest,
   AccountSession,
   AccountView,
   LanguageChangeRequest,
   LoginRequest,
+  PartnerView,
   PasswordChangeRequest,
   PasswordResetRequest,
   RegistrationRequest,
@@ -72,6 +79,21 @@ export async function endOtherAccountSessions(): Promise<number> {
 /** Deletes the account and everything it owns; the server also ends this session. */
 export async function deleteAccount(request: AccountDeletionRequest): Promise<void> {
   await apiRequest("POST", "/api/console/account/delete", request);
+}
+
+/** The partner API's address, and whether the account has a partner token. */
+export async function getPartnerView(): Promise<PartnerView> {
+  return parseAnswer(partnerViewSchema, await apiRequest("GET", "/api/console/account/partner"));
+}
+
+/** The account's partner token; ApiError not_found while it has none. */
+export async function getPartnerToken(): Promise<string> {
+  return parseAnswer(partnerTokenResponseSchema, await apiRequest("GET", "/api/console/account/partner/token")).partnerToken;
+}
+
+/** Creates the account's partner token, or replaces it: the old one stops working at once. */
+export async function issuePartnerToken(): Promise<string> {
+  return parseAnswer(partnerTokenResponseSchema, await apiRequest("POST", "/api/console/account/partner/token")).partnerToken;
 }
 
 /** A plain GET the browser downloads as a JSON file (the server names it in Content-Disposition). */

@@ -12,6 +12,7 @@ import { useSession } from "../auth/session.js";
 import { ChangePasswordForm } from "./change-password-form.js";
 import { DeleteAccountCard } from "./delete-account-card.js";
 import { ExportCard } from "./export-card.js";
+import { PartnerCard } from "./partner-card.js";
 import { SessionsCard } from "./sessions-card.js";
 
 export function AccountPage() {
@@ -50,6 +51,7 @@ export function AccountPage() {
         <>
           <LanguagePreference />
           <SessionsCard />
+          <PartnerCard />
           <ExportCard />
           <DeleteAccountCard email={account.email} />
         </>
