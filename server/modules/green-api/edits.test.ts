@@ -117,6 +117,33 @@ describe("deleteMessage", () => {
     expect([unknown.statusCode, unknown.body]).toEqual([400, "message not found"]);
   });
 
+  it("forwards an edited message as a plain one, and neither edits nor forwards a deleted one", async () => {
+    const edited = await aliceSends("draft");
+    await callApi(harness.app, alice, "POST", "editMessage", { body: { chatId: toBob(), idMessage: edited, message: "final" } });
+    const deleted = await aliceSends("gone soon");
+    await callApi(harness.app, alice, "POST", "deleteMessage", { body: { chatId: toBob(), idMessage: deleted } });
+    const refused = await callApi(harness.app, alice, "POST", "editMessage", {
+      body: { chatId: toBob(), idMessage: deleted, message: "back" },
+    });
+    expect([refused.statusCode, refused.body]).toEqual([400, "message not found"]);
+    await drainNotifications(harness.app, bob);
+
+    const forwarded = await callApi(harness.app, alice, "POST", "forwardMessages", {
+      body: { chatId: toBob(), chatIdFrom: toBob(), messages: [edited, deleted] },
+    });
+    const [copy] = forwarded.json().messages as string[];
+    harness.clock.advance(60_000);
+    await flushSends(harness);
+    expect(await journalOf(alice, toBob(), copy!)).toMatchObject({
+      textMessage: "final",
+      isEdited: false,
+      isDeleted: false,
+      isForwarded: true,
+    });
+    const heard = (await drainNotifications(harness.app, bob)).filter((body) => body.typeWebhook === "incomingMessageReceived");
+    expect(heard.map((body) => body.idMessage)).toEqual([copy]);
+  });
+
   it("tells the owner only when editedMessageWebhook and deletedMessageWebhook are on", async () => {
     await callApi(harness.app, bob, "POST", "setSettings", { body: { editedMessageWebhook: "no", deletedMessageWebhook: "no" } });
     await settle(harness);

@@ -44,3 +44,15 @@ export function editedMessageData(text: string, idMessage: string): Record<strin
 export function deletedMessageData(idMessage: string): Record<string, unknown> {
   return { typeMessage: "deletedMessage", deletedMessageData: { stanzaId: idMessage } };
 }
+
+const CHANGE_MARKS = ["isEdited", "editedMessageId", "isDeleted", "deletedMessageId"];
+
+/** A message's journal fields without what edits and deletions marked on it: what a quote or a forward carries. */
+export function withoutChangeMarks(journal: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(journal).filter(([key]) => !CHANGE_MARKS.includes(key)));
+}
+
+/** Whether the message was deleted for everyone or for its owner: nothing of it can be sent on. */
+export function isDeletedMessage(journal: Record<string, unknown>): boolean {
+  return journal.isDeleted === true;
+}

@@ -17,7 +17,7 @@ import type { InstancesRepository } from "./instances.repository.js";
 import type { GroupCommit } from "./group-commit.js";
 import type { MessagesRepository } from "./messages.repository.js";
 import { NO_CHAT_SETTINGS, type ChatSettings, type ChatSettingsRepository } from "./chat-settings.repository.js";
-import { deletedContent, EDITABLE_TYPES, editedContent } from "./message-changes.js";
+import { deletedContent, EDITABLE_TYPES, editedContent, isDeletedMessage } from "./message-changes.js";
 import type { NotificationQueue } from "./notification-queue.js";
 import { SEND_QUEUE_TTL_MS, type SendLoop } from "./send-loop.js";
 import { settingsView, type setSettingsSchema } from "./settings.js";
@@ -291,7 +291,7 @@ export class MessagingService implements ConnectorHost {
     text: string,
   ): Promise<{ editId: string } | "not-found" | "not-text" | "too-old"> {
     const found = await this.deps.messages.find(instance.idInstance, chatId, idMessage);
-    if (!found || found.direction !== "outgoing") return "not-found";
+    if (!found || found.direction !== "outgoing" || isDeletedMessage(found.journal)) return "not-found";
     if (!EDITABLE_TYPES.has(found.typeMessage)) return "not-text";
     const now = this.deps.clock.now();
     if (now - found.createdAt > EDIT_WINDOW_MS) return "too-old";

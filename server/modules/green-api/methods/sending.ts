@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseOrThrow } from "../green-api.errors.js";
 import { createApiMessageId } from "../../messaging/ids.js";
+import { isDeletedMessage, withoutChangeMarks } from "../../messaging/message-changes.js";
 import type { OutgoingMessage } from "../../messaging/instance.js";
 import type { GreenApiServices, MethodCall, MethodHandler } from "../method-context.js";
 
@@ -92,7 +93,7 @@ export async function quoted(call: MethodCall, services: GreenApiServices, chat:
     stanzaId: quotedMessageId,
     participant: original.direction === "incoming" ? original.senderId : call.instance.wid,
     typeMessage: original.typeMessage,
-    ...original.journal,
+    ...withoutChangeMarks(original.journal),
   };
   return { quotedMessage };
 }
@@ -177,7 +178,8 @@ export const sendingMethods: Record<string, MethodHandler> = {
     const messages: Array<number | string> = [];
     for (const original of body.messages) {
       const found = await services.messaging.findMessage(call.instance, body.chatIdFrom, original);
-      if (!found) {
+      // A deleted message is gone: forwarding it is forwarding nothing.
+      if (!found || isDeletedMessage(found.journal)) {
         // As GREEN-API: an unknown id still gets an id back, but nothing is delivered.
         messages.push(createApiMessageId());
         continue;
@@ -188,7 +190,7 @@ export const sendingMethods: Record<string, MethodHandler> = {
         sendMethod: "ForwardMessages",
         chatId: body.chatId,
         typeMessage: found.typeMessage,
-        journal: { ...found.journal, ...forwarded },
+        journal: { ...withoutChangeMarks(found.journal), ...forwarded },
         messageData: markForwarded(found.messageData, forwarded),
         request: body,
         // A forwarded file is the same file: its recipients get copies of it, as of any file.
