@@ -144,6 +144,30 @@ describe("deleteMessage", () => {
     expect(heard.map((body) => body.idMessage)).toEqual([copy]);
   });
 
+  it("quotes a deleted message as an unknown one, and refuses to change a message while it is being sent", async () => {
+    const deleted = await aliceSends("said and unsaid");
+    await callApi(harness.app, alice, "POST", "deleteMessage", { body: { chatId: toBob(), idMessage: deleted } });
+    const reply = (
+      await callApi(harness.app, alice, "POST", "sendMessage", {
+        body: { chatId: toBob(), message: "as I said", quotedMessageId: deleted },
+      })
+    ).json().idMessage as string;
+    harness.clock.advance(60_000);
+    await flushSends(harness);
+    expect(await journalOf(bob, toAlice(), reply)).not.toHaveProperty("quotedMessage");
+
+    const inFlight = await aliceSends("in flight");
+    // As the send loop leaves a message while it hands it to the network.
+    await harness.database.db.updateTable("message").set({ status: "pending" }).where("id_message", "=", inFlight).execute();
+    for (const [method, body] of [
+      ["editMessage", { chatId: toBob(), idMessage: inFlight, message: "changed" }],
+      ["deleteMessage", { chatId: toBob(), idMessage: inFlight }],
+    ] as const) {
+      const refused = await callApi(harness.app, alice, "POST", method, { body });
+      expect([refused.statusCode, refused.body], method).toEqual([400, "the message is being sent: try again in a moment"]);
+    }
+  });
+
   it("tells the owner only when editedMessageWebhook and deletedMessageWebhook are on", async () => {
     await callApi(harness.app, bob, "POST", "setSettings", { body: { editedMessageWebhook: "no", deletedMessageWebhook: "no" } });
     await settle(harness);

@@ -109,8 +109,10 @@ export async function greenApiRoutes(
     );
   });
   app.addContentTypeParser("*", (request, _payload, done) => {
-    // An unknown method is the handler's 404, whatever its body; a known one takes JSON unless it takes a file.
-    const method = findApiMethod((request.params as Partial<ApiParams>).method ?? "");
+    // An unknown method is the handler's 404, whatever its body (the partner API's methods are not the
+    // instance API's); a known one takes JSON unless it takes a file.
+    const isPartner = request.routeOptions.url?.startsWith("/partner/") ?? false;
+    const method = isPartner ? undefined : findApiMethod((request.params as Partial<ApiParams>).method ?? "");
     if (!method || method.upload === "raw") done(null, undefined);
     else done(new GreenApiError(415, "Unsupported Media Type"), undefined);
   });
@@ -203,7 +205,16 @@ export async function greenApiRoutes(
       });
     }
   }
-  registerPartnerRoutes(app, { ...options.partner, messaging: services.messaging, bodyLimit: API_BODY_LIMIT }, EVERY_ANSWER_HEADERS);
+  registerPartnerRoutes(
+    app,
+    {
+      ...options.partner,
+      messaging: services.messaging,
+      bodyLimit: API_BODY_LIMIT,
+      allow: (key, perSecond) => !hasRateLimits || limiter.allow(key, perSecond),
+    },
+    EVERY_ANSWER_HEADERS,
+  );
   // Any other path of the API's shapes is the API's 404 (as text, with CORS), never the console's page.
   const notServed = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(EVERY_ANSWER_HEADERS);

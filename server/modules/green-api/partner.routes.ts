@@ -7,11 +7,13 @@ import { setSettingsSchema } from "../messaging/settings.js";
 import { WebhookUrlRefused, type MessagingService } from "../messaging/messaging.service.js";
 import type { InstancesService } from "../instances/instances.service.js";
 import type { PartnersService } from "../partners/partners.service.js";
-import { badRequest, notFound, parseOrThrow, validationFailed } from "./green-api.errors.js";
+import { badRequest, notFound, parseOrThrow, tooManyRequests, validationFailed } from "./green-api.errors.js";
 
 /** What the partner API answers in a 200 when it cannot do what was asked, as GREEN-API's does. */
 const UNAUTHORIZED = { code: 401, description: "Unauthorized" };
-const NOT_FOUND = { code: 404, description: "Not Found" };
+const NOT_FOUND = { code: 404, description: "Not found" };
+/** Requests a second per account and partner method: each getInstances opens every token, each call is audited. */
+const PARTNER_RPS = 5;
 /** GREEN-API's form of a time in the partner API; "never" is the year 1. */
 const NEVER = "0001-01-01T00:00:00";
 
@@ -34,7 +36,15 @@ interface PartnerParams {
  */
 export function registerPartnerRoutes(
   app: FastifyInstance,
-  options: { partners: PartnersService; instances: InstancesService; messaging: MessagingService; publicUrl: string; bodyLimit: number },
+  options: {
+    partners: PartnersService;
+    instances: InstancesService;
+    messaging: MessagingService;
+    publicUrl: string;
+    bodyLimit: number;
+    /** The API's rate limiter: whether one more request of this key fits in this second. */
+    allow: (key: string, perSecond: number) => boolean | Promise<boolean>;
+  },
   answerHeaders: Record<string, string>,
 ): void {
   const { partners, instances, messaging, publicUrl } = options;
@@ -59,10 +69,23 @@ export function registerPartnerRoutes(
     };
   }
 
+  /** An instance deleted between the list and its token's reveal is left out, as if listed a moment later. */
+  async function viewUnlessGone(instance: Instance, request: FastifyRequest) {
+    try {
+      return await view(instance, request);
+    } catch (error) {
+      if (!(await messaging.find(instance.idInstance))) return undefined;
+      throw error;
+    }
+  }
+
   const methods: Record<string, { verb: "GET" | "POST"; run: (userId: string, request: FastifyRequest) => Promise<unknown> }> = {
     getinstances: {
       verb: "GET",
-      run: async (userId, request) => Promise.all((await instances.list(userId)).map((instance) => view(instance, request))),
+      run: async (userId, request) => {
+        const listed = await Promise.all((await instances.list(userId)).map((instance) => viewUnlessGone(instance, request)));
+        return listed.filter((entry) => entry !== undefined);
+      },
     },
     createinstance: {
       verb: "POST",
@@ -74,6 +97,12 @@ export function registerPartnerRoutes(
         if (givenName === undefined && Object.keys(settingsGiven).length === 0) throw validationFailed("'value' must have at least 1 key");
         const name = givenName === undefined ? undefined : parseOrThrow(instanceName, { name: givenName }).name;
         const settings = Object.keys(settingsGiven).length > 0 ? parseOrThrow(setSettingsSchema, settingsGiven) : undefined;
+        try {
+          if (settings?.webhookUrl) await messaging.refuseUnreachableWebhookUrl(settings.webhookUrl);
+        } catch (error) {
+          if (error instanceof WebhookUrlRefused) throw validationFailed(`'webhookUrl' is refused: ${error.reason}`);
+          throw error;
+        }
         let instance: Instance;
         try {
           instance = await instances.create(userId, name ?? "Partner instance", requestOrigin(request));
@@ -85,7 +114,7 @@ export function registerPartnerRoutes(
           try {
             await messaging.updateSettings(instance, settings);
           } catch (error) {
-            // Nothing half-made stays behind: the instance goes with the refusal.
+            // Checked above already; should the address's answer change meanwhile, nothing half-made stays.
             await instances.delete(instance, requestOrigin(request));
             if (error instanceof WebhookUrlRefused) throw validationFailed(`'webhookUrl' is refused: ${error.reason}`);
             throw error;
@@ -105,8 +134,13 @@ export function registerPartnerRoutes(
       verb: "POST",
       run: async (userId, request) => {
         const { idInstance } = parseOrThrow(deleteInstanceBody, request.body);
-        const instance = await instances.getOwned(userId, idInstance).catch(() => undefined);
-        if (!instance) return NOT_FOUND;
+        let instance: Instance;
+        try {
+          instance = await instances.getOwned(userId, idInstance);
+        } catch (error) {
+          if (error instanceof AppError && error.code === "not_found") return NOT_FOUND;
+          throw error;
+        }
         await instances.delete(instance, requestOrigin(request));
         return { deleteInstanceAccount: true };
       },
@@ -116,9 +150,11 @@ export function registerPartnerRoutes(
   const handle = async (request: FastifyRequest<{ Params: PartnerParams }>, reply: FastifyReply) => {
     reply.headers(answerHeaders);
     if (request.method === "OPTIONS") return reply.status(204).send();
-    const method = methods[request.params.method.toLowerCase()];
+    const name = request.params.method.toLowerCase();
+    const method = methods[name];
     if (!method || method.verb !== request.method) throw notFound();
     const userId = await partners.authenticate(request.params.partnerToken);
+    if (userId !== undefined && !(await options.allow(`partner:${userId}:${name}`, PARTNER_RPS))) throw tooManyRequests();
     const result = userId === undefined ? UNAUTHORIZED : await method.run(userId, request);
     return reply.type("application/json; charset=utf-8").send(JSON.stringify(result));
   };

@@ -106,13 +106,13 @@ describe("the partner API", () => {
     const { idInstance } = (await partner("createInstance", token, { name: "Short-lived" })).json();
     expect((await partner("deleteInstanceAccount", token, { idInstance })).json()).toEqual({ deleteInstanceAccount: true });
     const again = await partner("deleteInstanceAccount", token, { idInstance });
-    expect([again.statusCode, again.json()]).toEqual([200, { code: 404, description: "Not Found" }]);
+    expect([again.statusCode, again.json()]).toEqual([200, { code: 404, description: "Not found" }]);
 
     const { client: other } = await registerPerson(harness.app);
     const theirs = await createInstance(other);
     expect((await partner("deleteInstanceAccount", token, { idInstance: theirs.idInstance })).json()).toEqual({
       code: 404,
-      description: "Not Found",
+      description: "Not found",
     });
     expect((await callApi(harness.app, theirs, "GET", "getStateInstance")).statusCode).toBe(200);
   });
@@ -129,5 +129,13 @@ describe("the partner API", () => {
     const wrongVerb = await partner("getInstances", fresh, {}, "POST");
     expect([wrongVerb.statusCode, wrongVerb.body]).toEqual([404, "Not Found"]);
     expect((await partner("noSuchMethod", fresh)).statusCode).toBe(404);
+    // An instance API method's name under /partner is no partner method, whatever the body's type.
+    const odd = await harness.app.inject({
+      method: "POST",
+      url: `/partner/sendMessage/${fresh}`,
+      headers: { "content-type": "text/csv" },
+      payload: "a,b",
+    });
+    expect([odd.statusCode, odd.body]).toEqual([404, "Not Found"]);
   });
 });

@@ -17,6 +17,11 @@ export interface FileCopies {
   remove(id: string): Promise<void>;
 }
 
+/** Polls reach the owner only with pollMessageWebhook on too, whichever way they go, as GREEN-API's do. */
+function isPollHeldBy(instance: Instance, message: NetworkMessage): boolean {
+  return message.typeMessage === "pollMessage" && instance.settings.pollMessageWebhook !== "yes";
+}
+
 /** A poll's fields in the journal, as sendPoll wrote them. */
 interface PollMessageData {
   name: string;
@@ -198,9 +203,7 @@ export class InstanceLifecycle implements ConnectorEvents {
     if (!instance?.wid) return;
     const message = await this.journalOnce(instance, received, "incoming", { status: "", sendByApi: false });
     if (!message) return;
-    // Polls reach the owner only with pollMessageWebhook on too, as GREEN-API's do.
-    const isPollHeld = message.typeMessage === "pollMessage" && instance.settings.pollMessageWebhook !== "yes";
-    if (instance.settings.incomingWebhook === "yes" && !isPollHeld) {
+    if (instance.settings.incomingWebhook === "yes" && !isPollHeldBy(instance, message)) {
       await this.notify(
         instance,
         "incomingMessageReceived",
@@ -227,14 +230,14 @@ export class InstanceLifecycle implements ConnectorEvents {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
     const message = await this.journalOnce(instance, sent, "outgoing", { status: "sent", sendByApi: false });
-    if (message && instance.settings.outgoingMessageWebhook === "yes") {
+    if (message && instance.settings.outgoingMessageWebhook === "yes" && !isPollHeldBy(instance, message)) {
       await this.notify(instance, "outgoingMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
   }
 
   /** After the API's own message left: outgoingAPIMessageReceived, when enabled. */
   async apiMessageSent(instance: Instance, message: NetworkMessage): Promise<void> {
-    if (instance.settings.outgoingAPIMessageWebhook === "yes") {
+    if (instance.settings.outgoingAPIMessageWebhook === "yes" && !isPollHeldBy(instance, message)) {
       await this.notify(instance, "outgoingAPIMessageReceived", ownMessageFields(instance, message), message.timestamp);
     }
   }
@@ -257,7 +260,9 @@ export class InstanceLifecycle implements ConnectorEvents {
     const instance = await this.deps.instances.find(idInstance);
     if (!instance?.wid) return;
     if (!(await this.deps.messages.changeContent(idInstance, change.chatId, change.idMessage, direction, applies))) return;
-    if (instance.settings[notification.enabledBy] !== "yes") return;
+    // As any message of its direction, and its own switch on too.
+    const directionSwitch = direction === "incoming" ? "incomingWebhook" : "outgoingMessageWebhook";
+    if (instance.settings[notification.enabledBy] !== "yes" || instance.settings[directionSwitch] !== "yes") return;
     const sender = direction === "incoming" ? change.chatId : instance.wid;
     await this.notify(
       instance,

@@ -30,7 +30,7 @@ export function editedContent(content: Content, text: string, editId: string): C
   };
 }
 
-/** The message marked deleted; what it said stays only for its own side's journal, as GREEN-API keeps it. */
+/** The message marked deleted; its journal keeps what it said, as GREEN-API's journals do. */
 export function deletedContent(content: Content, idMessage: string): Content {
   return { ...content, journal: { ...content.journal, isDeleted: true, deletedMessageId: idMessage } };
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { PostgresAdapter, type Kysely, type Selectable } from "kysely";
 import type { Database, MessageTable } from "../../db/schema.js";
 import { createSortableId } from "../../security/tokens.js";
 import type { MessageFile } from "../../connectors/connector.js";
@@ -282,21 +282,15 @@ export class MessagesRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** A message of the journal (not one still queued), of either direction unless one is given. */
-  private journaled(idInstance: number, chatId: string, idMessage: string, direction?: "incoming" | "outgoing") {
-    let query = this.db
+  async find(idInstance: number, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
       .selectFrom("message")
       .selectAll()
       .where("id_instance", "=", idInstance)
       .where("chat_id", "=", chatId)
       .where("id_message", "=", idMessage)
-      .where("status", "!=", "queued");
-    if (direction) query = query.where("direction", "=", direction);
-    return query.executeTakeFirst();
-  }
-
-  async find(idInstance: number, chatId: string, idMessage: string): Promise<StoredMessage | undefined> {
-    const row = await this.journaled(idInstance, chatId, idMessage);
+      .where("status", "!=", "queued")
+      .executeTakeFirst();
     return row ? toStoredMessage(row) : undefined;
   }
 
@@ -385,16 +379,29 @@ export class MessagesRepository {
     direction: "incoming" | "outgoing",
     change: (content: Pick<MessageContent, "journal" | "messageData">) => Pick<MessageContent, "journal" | "messageData">,
   ): Promise<boolean> {
-    const row = await this.journaled(idInstance, chatId, idMessage, direction);
-    if (!row) return false;
-    const content = parseContent(row);
-    const changed = { ...content, ...change(content) };
-    await this.db
-      .updateTable("message")
-      .set({ content: JSON.stringify(changed) })
-      .where("id", "=", row.id)
-      .execute();
-    return true;
+    // Read and written in one transaction, the row locked on PostgreSQL: an edit and a deletion
+    // at the same moment both land, one after the other (SQLite runs transactions one at a time).
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom("message")
+        .selectAll()
+        .where("id_instance", "=", idInstance)
+        .where("chat_id", "=", chatId)
+        .where("id_message", "=", idMessage)
+        .where("direction", "=", direction)
+        .where("status", "!=", "queued");
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) return false;
+      const content = parseContent(row);
+      const changed = { ...content, ...change(content) };
+      await trx
+        .updateTable("message")
+        .set({ content: JSON.stringify(changed) })
+        .where("id", "=", row.id)
+        .execute();
+      return true;
+    });
   }
 
   /** Marks unread incoming messages of a chat read, in one statement; returns their ids. */

@@ -182,16 +182,19 @@ export class MessagingService implements ConnectorHost {
    * webhookUrl the server may not reach is refused (WebhookUrlRefused) and nothing is saved.
    */
   async updateSettings(instance: Instance, changes: z.output<typeof setSettingsSchema>): Promise<void> {
-    if (changes.webhookUrl) {
-      const check = await this.deps.checkWebhookUrl(changes.webhookUrl);
-      if (!check.ok) throw new WebhookUrlRefused(check.reason);
-    }
+    if (changes.webhookUrl) await this.refuseUnreachableWebhookUrl(changes.webhookUrl);
     const settings = await this.deps.instances.mergeSettings(
       instance.idInstance,
       (stored) => ({ ...stored, ...changes }),
       this.deps.clock.now(),
     );
     if (settings) await this.deps.lifecycle.restart({ ...instance, settings });
+  }
+
+  /** Throws WebhookUrlRefused when the server may not reach this address (loopback, private…). */
+  async refuseUnreachableWebhookUrl(url: string): Promise<void> {
+    const check = await this.deps.checkWebhookUrl(url);
+    if (!check.ok) throw new WebhookUrlRefused(check.reason);
   }
 
   reboot(instance: Instance): Promise<Instance> {
@@ -289,9 +292,11 @@ export class MessagingService implements ConnectorHost {
     chatId: string,
     idMessage: string,
     text: string,
-  ): Promise<{ editId: string } | "not-found" | "not-text" | "too-old"> {
+  ): Promise<{ editId: string } | "not-found" | "being-sent" | "not-text" | "too-old"> {
     const found = await this.deps.messages.find(instance.idInstance, chatId, idMessage);
     if (!found || found.direction !== "outgoing" || isDeletedMessage(found.journal)) return "not-found";
+    // Handed to the network this moment: a change now would reach neither the network nor its recipients.
+    if (found.status === "pending") return "being-sent";
     if (!EDITABLE_TYPES.has(found.typeMessage)) return "not-text";
     const now = this.deps.clock.now();
     if (now - found.createdAt > EDIT_WINDOW_MS) return "too-old";
@@ -307,15 +312,22 @@ export class MessagingService implements ConnectorHost {
    * Deletes a message from the instance's journal, and for everyone in the chat unless
    * `onlyForMe` (a message received can be deleted only for oneself, as on WhatsApp).
    */
-  async deleteMessage(instance: Instance, chatId: string, idMessage: string, onlyForMe: boolean): Promise<boolean> {
+  async deleteMessage(
+    instance: Instance,
+    chatId: string,
+    idMessage: string,
+    onlyForMe: boolean,
+  ): Promise<"deleted" | "not-found" | "being-sent"> {
     const found = await this.deps.messages.find(instance.idInstance, chatId, idMessage);
-    if (!found) return false;
+    if (!found) return "not-found";
+    if (found.status === "pending") return "being-sent";
     await this.deps.messages.changeContent(instance.idInstance, chatId, idMessage, found.direction, (content) =>
       deletedContent(content, idMessage),
     );
-    if (!onlyForMe && found.direction === "outgoing")
+    if (!onlyForMe && found.direction === "outgoing") {
       await this.deps.connectors.for(instance).deleteForEveryone(instance, chatId, idMessage);
-    return true;
+    }
+    return "deleted";
   }
 
   // What the owner sets per chat

@@ -88,7 +88,8 @@ function markForwarded(messageData: Record<string, unknown>, forwarded: Record<s
 export async function quoted(call: MethodCall, services: GreenApiServices, chat: string, quotedMessageId: string | undefined) {
   if (!quotedMessageId) return {};
   const original = await services.messaging.findMessage(call.instance, chat, quotedMessageId);
-  if (!original) return {};
+  // A deleted message quotes as an unknown one: what it said is not carried on.
+  if (!original || isDeletedMessage(original.journal)) return {};
   const quotedMessage = {
     stanzaId: quotedMessageId,
     participant: original.direction === "incoming" ? original.senderId : call.instance.wid,
