@@ -59,7 +59,14 @@ describe("messages with buttons, lists and links", () => {
   });
 
   it("accepts the legacy buttons, template buttons and lists", async () => {
-    const buttons = await send("sendButtons", { message: "Choose", buttons: [{ buttonText: "One" }, { buttonId: 7, buttonText: "Two" }] });
+    // The SDK's typings send null for what is not given.
+    const buttons = await send("sendButtons", {
+      message: "Choose",
+      buttons: [
+        { buttonId: null, buttonText: "One" },
+        { buttonId: 7, buttonText: "Two" },
+      ],
+    });
     expect(await delivered(buttons.json().idMessage)).toMatchObject({
       messageData: {
         typeMessage: "buttonsMessage",
@@ -127,6 +134,11 @@ describe("messages with buttons, lists and links", () => {
         "Validation failed. Details: 'buttons.0.buttonText' length must be less than or equal to 25 characters long",
       ],
       ["sendLink", { urlLink: "not a link" }, "Validation failed. Details: 'urlLink' must be a valid uri"],
+      [
+        "sendTemplateButtons",
+        { message: "x", templateButtons: [{ index: 1 }] },
+        "Validation failed. Details: 'templateButtons' items must have one of [urlButton, callButton, quickReplyButton]",
+      ],
       [
         "sendListMessage",
         { message: "x", buttonText: "b", sections: [] },

@@ -40,17 +40,22 @@ const sendButtonsBody = z.strictObject({
   message: text(1024),
   footer,
   buttons: z
-    .array(z.strictObject({ buttonId: z.union([z.string(), z.number()]).optional(), buttonText: text(25) }))
+    .array(z.strictObject({ buttonId: optional(z.union([z.string(), z.number()])), buttonText: text(25) }))
     .min(1)
     .max(3),
   quotedMessageId: optional(messageId),
 });
-const templateButton = z.strictObject({
-  index: z.number().int().min(1).optional(),
-  urlButton: z.strictObject({ displayText: text(25), url: z.string().url().max(2048) }).optional(),
-  callButton: z.strictObject({ displayText: text(25), phoneNumber: text(20) }).optional(),
-  quickReplyButton: z.strictObject({ displayText: text(25), id: z.string().max(256) }).optional(),
-});
+const templateButton = z
+  .strictObject({
+    index: optional(z.number().int().min(1)),
+    urlButton: optional(z.strictObject({ displayText: text(25), url: z.string().url().max(2048) })),
+    callButton: optional(z.strictObject({ displayText: text(25), phoneNumber: text(20) })),
+    quickReplyButton: optional(z.strictObject({ displayText: text(25), id: z.string().max(256) })),
+  })
+  // A template button is one of the three kinds, exactly.
+  .refine((button) => [button.urlButton, button.callButton, button.quickReplyButton].filter(Boolean).length === 1, {
+    message: "'templateButtons' items must have one of [urlButton, callButton, quickReplyButton]",
+  });
 const sendTemplateButtonsBody = z.strictObject({
   chatId: chatId(),
   message: text(1024),
