@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { status: number; message: strin
   password_change_required: { status: 403, message: "Set a new password before doing anything else." },
   account_disabled: { status: 403, message: "This account has been disabled. Contact the operator of this server." },
   quota_exceeded: { status: 403, message: "The account has reached its limit. Delete one to make room for another." },
+  already_exists: { status: 409, message: "It exists already." },
   origin_mismatch: { status: 403, message: "The request did not come from the console's own origin." },
   not_found: { status: 404, message: "Not found." },
   method_not_allowed: { status: 405, message: "Method not allowed." },

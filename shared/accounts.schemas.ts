@@ -161,7 +161,8 @@ export type AccountDeletionRequest = z.input<typeof accountDeletionRequestSchema
  * The partner API (`{partnerApiUrl}/partner/{method}/{partnerToken}`: getInstances,
  * createInstance, deleteInstanceAccount) for the account's own instances.
  * GET /api/console/account/partner answers this; POST /api/console/account/partner/token creates
- * the token or replaces it (the old one stops at once) and answers it; GET
+ * the token and answers it (409 already_exists when there is one: another tab made it); POST
+ * /api/console/account/partner/token/rotate replaces it (the old one stops at once); GET
  * /api/console/account/partner/token reveals it (404 not_found while there is none). Both are
  * audited.
  */

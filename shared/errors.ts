@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   "password_change_required",
   "account_disabled",
   "quota_exceeded",
+  "already_exists",
   "origin_mismatch",
   "not_found",
   "method_not_allowed",

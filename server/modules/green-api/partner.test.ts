@@ -21,8 +21,9 @@ function partner(method: string, token: string, body?: unknown, verb: "GET" | "P
   });
 }
 
+/** A partner token for the person, replacing any it had. */
 async function newPartnerToken(person: Client = client): Promise<string> {
-  const created = await person.post("/api/console/account/partner/token");
+  const created = await person.post("/api/console/account/partner/token/rotate");
   expect(created.statusCode).toBe(200);
   return created.json().partnerToken as string;
 }
@@ -31,8 +32,12 @@ describe("the partner token in the console", () => {
   it("is created, shown again to its owner only, replaced, each step audited", async () => {
     expect((await client.get("/api/console/account/partner")).json()).toEqual({ partnerApiUrl: TEST_PUBLIC_URL, hasToken: false });
     expect((await client.get("/api/console/account/partner/token")).statusCode).toBe(404);
-    const token = await newPartnerToken();
+    const first = await client.post("/api/console/account/partner/token");
+    const token = first.json().partnerToken as string;
     expect(token).toMatch(/^[0-9a-f]{50}$/);
+    // Created again (another tab did not know): nothing is replaced.
+    const again = await client.post("/api/console/account/partner/token");
+    expect([again.statusCode, again.json().error]).toEqual([409, "already_exists"]);
     expect((await client.get("/api/console/account/partner")).json()).toMatchObject({ hasToken: true });
     expect((await client.get("/api/console/account/partner/token")).json()).toEqual({ partnerToken: token });
     const stored = await harness.database.db.selectFrom("partner_token").selectAll().execute();

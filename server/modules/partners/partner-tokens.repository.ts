@@ -16,6 +16,16 @@ export class PartnerTokensRepository {
       .execute();
   }
 
+  /** Sets the account's first token; false when it has one already. */
+  async insertIfNone(userId: string, tokenHash: string, tokenSealed: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto("partner_token")
+      .values({ user_id: userId, token_hash: tokenHash, token_sealed: tokenSealed, created_at: now })
+      .onConflict((conflict) => conflict.column("user_id").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
   async findSealed(userId: string): Promise<string | undefined> {
     const row = await this.db.selectFrom("partner_token").select("token_sealed").where("user_id", "=", userId).executeTakeFirst();
     return row?.token_sealed;

@@ -14,7 +14,14 @@ export async function partnersRoutes(parent: FastifyInstance, options: { partner
     partners.view(sessionOf(request).user_id),
   );
 
-  app.post("/account/partner/token", { schema: { response: { 200: partnerTokenResponseSchema } } }, async (request) => ({
+  app.post("/account/partner/token", { schema: { response: { 200: partnerTokenResponseSchema } } }, async (request) => {
+    const partnerToken = await partners.create(sessionOf(request).user_id, requestOrigin(request));
+    // Made meanwhile in another tab: creating again must not replace a token a program may use.
+    if (partnerToken === undefined) throw new AppError("already_exists", undefined, "The account has a partner token already.");
+    return { partnerToken };
+  });
+
+  app.post("/account/partner/token/rotate", { schema: { response: { 200: partnerTokenResponseSchema } } }, async (request) => ({
     partnerToken: await partners.rotate(sessionOf(request).user_id, requestOrigin(request)),
   }));
 

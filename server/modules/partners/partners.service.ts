@@ -25,12 +25,29 @@ export class PartnersService {
     return { partnerApiUrl: this.deps.publicUrl, hasToken: (await this.deps.tokens.findSealed(userId)) !== undefined };
   }
 
+  /** The account's first token; undefined when it has one already (made meanwhile elsewhere: nothing is replaced). */
+  async create(userId: string, origin: RequestOrigin): Promise<string | undefined> {
+    return this.issue(userId, origin, (hash, sealed, now) => this.deps.tokens.insertIfNone(userId, hash, sealed, now));
+  }
+
   /** A new token for the account; the one before stops working with this write. */
   async rotate(userId: string, origin: RequestOrigin): Promise<string> {
+    const token = await this.issue(userId, origin, async (hash, sealed, now) => {
+      await this.deps.tokens.set(userId, hash, sealed, now);
+      return true;
+    });
+    return token!;
+  }
+
+  private async issue(
+    userId: string,
+    origin: RequestOrigin,
+    store: (tokenHash: string, tokenSealed: string, now: number) => Promise<boolean>,
+  ): Promise<string | undefined> {
     // 50 lower-case hex characters, as GREEN-API's tokens: 200 random bits.
     const token = randomBytes(25).toString("hex");
     const now = this.deps.clock.now();
-    await this.deps.tokens.set(userId, sha256Hex(token), this.deps.secretBox.seal(token), now);
+    if (!(await store(sha256Hex(token), this.deps.secretBox.seal(token), now))) return undefined;
     await this.deps.audit.record({ event: "partner_token_rotated", userId, origin, occurredAt: now });
     return token;
   }

@@ -91,9 +91,10 @@ export async function getPartnerToken(): Promise<string> {
   return parseAnswer(partnerTokenResponseSchema, await apiRequest("GET", "/api/console/account/partner/token")).partnerToken;
 }
 
-/** Creates the account's partner token, or replaces it: the old one stops working at once. */
-export async function issuePartnerToken(): Promise<string> {
-  return parseAnswer(partnerTokenResponseSchema, await apiRequest("POST", "/api/console/account/partner/token")).partnerToken;
+/** Creates the account's partner token ("create"; already_exists when it has one), or replaces it ("rotate": the old one stops at once). */
+export async function issuePartnerToken(kind: "create" | "rotate"): Promise<string> {
+  const path = kind === "create" ? "/api/console/account/partner/token" : "/api/console/account/partner/token/rotate";
+  return parseAnswer(partnerTokenResponseSchema, await apiRequest("POST", path)).partnerToken;
 }
 
 /** A plain GET the browser downloads as a JSON file (the server names it in Content-Disposition). */

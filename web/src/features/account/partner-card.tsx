@@ -49,7 +49,7 @@ export function PartnerCard() {
   );
 
   async function issue(outcome: Issued) {
-    token.replace(await issuePartnerToken());
+    token.replace(await issuePartnerToken(outcome === "created" ? "create" : "rotate"));
     setView((previous) => previous && { ...previous, hasToken: true });
     setIssuedCount((count) => count + 1);
     setDone(outcome);
