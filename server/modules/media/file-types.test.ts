@@ -15,10 +15,11 @@ describe("file names and types", () => {
   });
 
   it("decides the type by extension, then by content, then by what the sender declared", async () => {
-    expect(await detectMediaType("notes.txt", PDF_HEAD, "image/png")).toBe("text/plain");
-    expect(await detectMediaType("scan", PDF_HEAD, "image/png")).toBe("application/pdf");
-    expect(await detectMediaType("data", Buffer.from("plain words"), "text/csv")).toBe("text/csv");
-    expect(await detectMediaType("", Buffer.from("plain words"), "")).toBe("application/octet-stream");
+    const head = (bytes: Buffer) => async () => bytes;
+    expect(await detectMediaType("notes.txt", head(PDF_HEAD), "image/png")).toBe("text/plain");
+    expect(await detectMediaType("scan", head(PDF_HEAD), "image/png")).toBe("application/pdf");
+    expect(await detectMediaType("data", head(Buffer.from("plain words")), "text/csv")).toBe("text/csv");
+    expect(await detectMediaType("", head(Buffer.from("plain words")), "")).toBe("application/octet-stream");
   });
 
   it("sends photos as images, video and audio as theirs, anything else as a document", () => {

@@ -37,10 +37,11 @@ export function typeOfName(fileName: string): string | undefined {
  * what its first bytes are, then the type the sender declared; unknown files are
  * application/octet-stream.
  */
-export async function detectMediaType(fileName: string, head: Buffer, declared: string): Promise<string> {
+export async function detectMediaType(fileName: string, readHead: () => Promise<Buffer>, declared: string): Promise<string> {
   const byExtension = typeOfName(fileName);
   if (byExtension) return byExtension;
-  const byContent = await fileTypeFromBuffer(head);
+  // The file's first bytes are read only when its name does not decide.
+  const byContent = await fileTypeFromBuffer(await readHead());
   if (byContent) return byContent.mime;
   return declared && declared !== UNKNOWN_TYPE ? declared : UNKNOWN_TYPE;
 }

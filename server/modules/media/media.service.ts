@@ -199,10 +199,13 @@ export class MediaService implements AccountDataOwner {
   }
 
   private async detectType(record: MediaFileRecord, declaredType: string): Promise<string> {
-    const head = await this.deps.store.read(record.blobKey, { start: 0, end: SNIFF_BYTES - 1 });
-    const chunks: Buffer[] = [];
-    if (head) for await (const chunk of head) chunks.push(chunk as Buffer);
-    return detectMediaType(record.fileName, Buffer.concat(chunks), bareMediaType(declaredType));
+    const readHead = async () => {
+      const head = await this.deps.store.read(record.blobKey, { start: 0, end: SNIFF_BYTES - 1 });
+      const chunks: Buffer[] = [];
+      if (head) for await (const chunk of head) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    return detectMediaType(record.fileName, readHead, bareMediaType(declaredType));
   }
 
   /**
